@@ -1,0 +1,28 @@
+"""ML Workbench engine: data import, preparation, training, evaluation, registry.
+
+The public API is :class:`Workspace` (the service layer) and the seed's SDK classes.
+Heavy libraries (scikit-learn, xgboost, lightgbm ...) are imported lazily.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Workspace": "mlcore.workspace",
+    "DataPreparation": "mlcore.sdk",
+    "ModelSelector": "mlcore.sdk",
+    "TrainingDashboard": "mlcore.sdk",
+    "ModelEvaluator": "mlcore.sdk",
+    "ModelDeployment": "mlcore.sdk",
+}
+
+__all__ = list(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mlcore' has no attribute {name!r}")
