@@ -1,0 +1,107 @@
+"""A Markdown model card from a model version's metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["model_card"]
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return _cell(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return _cell(value)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _schema_rows(schema: dict[str, Any] | None) -> list[list[Any]]:
+    rows = []
+    for col in (schema or {}).get("columns", []):
+        if col.get("categories") is not None:
+            levels = col["categories"]
+            detail = ", ".join(map(str, levels[:8])) + (f" … ({col.get('n_levels', len(levels))} levels)"
+                                                         if len(levels) > 8 else "")
+        elif col.get("stats"):
+            s = col["stats"]
+            detail = f"{_number(s.get('min'))} … {_number(s.get('max'))}" + (
+                f", mean {_number(s['mean'])}" if "mean" in s else "")
+        else:
+            detail = ""
+        rows.append([col.get("name"), col.get("dtype"), "yes" if col.get("nullable") else "no", detail])
+    return rows
+
+
+def model_card(metadata: dict[str, Any]) -> str:
+    """Markdown card: identity, data, metrics, parameters, input schema, threshold, libraries, intended use."""
+    m = metadata
+    name, version = m.get("name", "model"), m.get("version", "")
+    lines = [f"# Model card: {name} {version}".rstrip(), ""]
+    if m.get("description"):
+        lines += [str(m["description"]), ""]
+    lines += ["## Model", ""]
+    lines += _table(["Field", "Value"], [
+        ["Name", name], ["Version", version], ["Task", m.get("task")], ["Algorithm", m.get("algorithm")],
+        ["Stage", m.get("stage") or m.get("status")], ["Created", m.get("created_at")],
+        ["Tags", ", ".join(map(str, m.get("tags") or []))], ["Artifact sha256", m.get("artifact_sha256")],
+    ])
+    lines += ["", "## Data", ""]
+    lines += _table(["Field", "Value"], [
+        ["Dataset", m.get("dataset_name") or m.get("dataset_id")], ["Dataset hash", m.get("dataset_hash")],
+        ["Training rows", m.get("training_samples")], ["Target", m.get("target")],
+        ["Features", len(m.get("feature_names") or []) or None],
+    ])
+    metrics = m.get("metrics") or {}
+    lines += ["", "## Metrics", ""]
+    if metrics:
+        flat: list[list[Any]] = []
+        for key, value in metrics.items():
+            if isinstance(value, dict):
+                flat += [[f"{key}.{k}", _number(v)] for k, v in value.items() if not isinstance(v, (dict, list))]
+            elif not isinstance(value, list):
+                flat.append([key, _number(value)])
+        lines += _table(["Metric", "Value"], flat)
+    else:
+        lines.append("No metrics recorded.")
+    if m.get("threshold") is not None or m.get("decision_threshold") is not None:
+        lines += ["", f"Decision threshold: {m.get('threshold', m.get('decision_threshold'))} "
+                      "(probability of the positive class at or above which it is predicted)."]
+    params = m.get("hyperparameters") or {}
+    lines += ["", "## Hyperparameters", ""]
+    lines += _table(["Parameter", "Value"], [[k, v] for k, v in sorted(params.items())]) if params else [
+        "Library defaults."]
+    schema_rows = _schema_rows(m.get("input_schema"))
+    lines += ["", "## Input schema", ""]
+    if schema_rows:
+        lines += _table(["Column", "Kind", "Missing allowed", "Training range / levels"], schema_rows)
+    else:
+        lines.append("Not recorded.")
+    libs = m.get("library_versions") or {}
+    if libs:
+        lines += ["", "## Library versions", ""]
+        lines += _table(["Library", "Version"], [[k, v] for k, v in sorted(libs.items())])
+    lines += ["", "## Intended use and limitations", ""]
+    intended = m.get("intended_use") or (
+        f"Predicting `{m.get('target', 'the target')}` for rows that resemble the training data "
+        f"({m.get('training_samples', 'an unknown number of')} rows of {m.get('dataset_name') or 'the training dataset'}).")
+    lines.append(str(intended))
+    limits = m.get("limitations") or [
+        "Predictions are reliable only within the ranges and categories seen in training (see the input schema); "
+        "unseen categories are treated as unknown and out-of-range values are extrapolated.",
+        "Performance was measured on a held-out split of the same dataset; monitor drift (PSI) on new data.",
+        "The model reflects correlations in its training data, including any bias there; "
+        "review it before decisions about people.",
+    ]
+    lines += [f"- {item}" for item in (limits if isinstance(limits, list) else [limits])]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,176 @@
+"""Prediction on a checked frame in chunks, and writing the result to CSV, Excel or Parquet safely."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlcore.errors import ConfigError, DataValidationError, MLWorkbenchError
+from mlcore.jobs import JobContext
+
+__all__ = ["predict_frame", "write_output", "neutralise_formulas", "proba_column", "OUTPUT_FORMATS"]
+
+OUTPUT_FORMATS = {".csv": "csv", ".xlsx": "excel", ".parquet": "parquet"}
+EXCEL_MAX_ROWS = 1_048_575  # one row is the header
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# estimators whose predict() is not the argmax of predict_proba() (Platt scaling on top of a decision function)
+_PREDICT_DIFFERS_FROM_PROBA = {"SVC", "NuSVC"}
+
+
+def proba_column(label: Any) -> str:
+    """Name of the probability column for one class label."""
+    return f"proba_{label}"
+
+
+def _final_step(pipeline: Any) -> Any:
+    steps = getattr(pipeline, "steps", None)
+    return steps[-1][1] if steps else pipeline
+
+
+def _split(pipeline: Any) -> tuple[Any | None, Any]:
+    """(preprocessing or None, final estimator) so preprocessing runs once per chunk."""
+    steps = getattr(pipeline, "steps", None)
+    if steps and len(steps) > 1:
+        return pipeline[:-1], steps[-1][1]
+    return None, _final_step(pipeline)
+
+
+def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None = None,
+                  classes: list[Any] | None = None, ctx: JobContext | None = None,
+                  chunk_rows: int = 100_000) -> pd.DataFrame:
+    """Predict `frame` chunk by chunk: a "prediction" column plus one "proba_<class>" column per class."""
+    ctx = ctx or JobContext()
+    if chunk_rows < 1:
+        raise ConfigError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    prep, final = _split(pipeline)
+    is_classifier = hasattr(final, "predict_proba") and hasattr(pipeline, "classes_")
+    labels = np.asarray(classes if classes is not None else (pipeline.classes_ if is_classifier else []), dtype=object)
+    if is_classifier and classes is not None and len(classes) != len(pipeline.classes_):
+        raise ConfigError(f"{len(classes)} class labels given but the model has {len(pipeline.classes_)} classes")
+    if threshold is not None:
+        if not is_classifier or len(labels) != 2:
+            raise ConfigError("a decision threshold applies only to binary classifiers")
+        if not 0.0 < float(threshold) < 1.0:
+            raise ConfigError(f"decision threshold must be between 0 and 1, got {threshold}")
+    use_argmax = is_classifier and type(final).__name__ not in _PREDICT_DIFFERS_FROM_PROBA
+    n = len(frame)
+    n_chunks = max(1, -(-n // chunk_rows))
+    predictions: list[np.ndarray] = []
+    probas: list[np.ndarray] = []
+    ctx.progress(0.0, f"predicting {n} rows")
+    for i in range(n_chunks):
+        ctx.check_cancelled()
+        chunk = frame.iloc[i * chunk_rows:(i + 1) * chunk_rows]
+        try:
+            features = prep.transform(chunk) if prep is not None else chunk
+            if is_classifier:
+                proba = np.asarray(final.predict_proba(features), dtype=float)
+                probas.append(proba)
+                if threshold is not None:
+                    predictions.append(np.where(proba[:, 1] >= float(threshold), labels[1], labels[0]))
+                elif use_argmax:
+                    predictions.append(labels[np.argmax(proba, axis=1)])
+                else:
+                    predictions.append(np.asarray(final.predict(features)))
+            else:
+                predictions.append(np.asarray(final.predict(features)))
+        except MLWorkbenchError:
+            raise
+        except (ValueError, TypeError, KeyError) as exc:
+            raise DataValidationError(f"the model could not predict rows {i * chunk_rows + 1}-"
+                                      f"{i * chunk_rows + len(chunk)}: {exc}") from exc
+        ctx.progress((i + 1) / n_chunks, f"predicted {min(n, (i + 1) * chunk_rows)} of {n} rows")
+    pred = np.concatenate(predictions) if predictions else np.array([], dtype=object)
+    out = pd.DataFrame(index=frame.index)
+    if is_classifier and pred.dtype == object:
+        # keep label dtype (int labels stay int; text labels become str)
+        try:
+            pred = pred.astype(np.asarray(pipeline.classes_).dtype)
+        except (TypeError, ValueError):
+            pass
+    out["prediction"] = pred
+    if is_classifier:
+        proba_all = np.concatenate(probas) if probas else np.zeros((0, len(labels)))
+        for j, label in enumerate(labels):
+            out[proba_column(label)] = proba_all[:, j]
+    return out
+
+
+def _needs_neutralising(text: pd.Series) -> pd.Series:
+    starts = text.str.startswith(_FORMULA_START, na=False)
+    if not starts.any():
+        return starts
+    return starts & ~text.str.fullmatch(_PLAIN_NUMBER, na=False)
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix "'" to text cells (and headers) a spreadsheet would run as a formula; numbers are left alone."""
+    out = df.copy(deep=False)
+    renamed = {c: f"'{c}" for c in out.columns
+               if isinstance(c, str) and c.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(c)}
+    for name in list(out.columns):
+        series = out[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype("str")
+        elif not (pd.api.types.is_string_dtype(series.dtype) or pd.api.types.is_object_dtype(series.dtype)):
+            continue
+        if pd.api.types.is_object_dtype(series.dtype):
+            is_text = series.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        else:
+            is_text = series.notna()
+        text = series.where(is_text).astype("str")
+        mask = _needs_neutralising(text) & is_text
+        if mask.any():
+            series = series.astype(object)
+            series[mask] = "'" + text[mask]
+            out[name] = series
+        elif series is not out[name]:
+            out[name] = series
+    return out.rename(columns=renamed) if renamed else out
+
+
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy(deep=False)
+    for name in out.columns:
+        s = out[name]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[name] = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+            out[name] = s.map(lambda v: _ILLEGAL_XLSX.sub("", v) if isinstance(v, str) else v, na_action="ignore")
+    return out
+
+
+def write_output(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write `df` as .csv, .xlsx or .parquet by the extension (formulas neutralised in CSV/Excel); return the path."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise ConfigError(f"cannot write '{target.name}': the output must end in .csv, .xlsx or .parquet")
+    if suffix == ".xlsx" and len(df) > EXCEL_MAX_ROWS:
+        raise ConfigError(f"cannot write '{target.name}': {len(df)} rows exceed Excel's limit of {EXCEL_MAX_ROWS}; "
+                          "use .csv or .parquet")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.partial")
+    try:
+        if suffix == ".csv":
+            neutralise_formulas(df).to_csv(tmp, index=False)
+        elif suffix == ".xlsx":
+            _excel_ready(neutralise_formulas(df)).to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            df.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise ConfigError(f"cannot write '{target}': {exc.strerror or exc}") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
