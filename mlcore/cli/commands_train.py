@@ -1,0 +1,164 @@
+"""`mlcore train`, `mlcore jobs ...` and `mlcore recipes ...`."""
+
+from __future__ import annotations
+
+import argparse
+
+from mlcore.cli._common import emit, make_ctx, parse_json_option, table
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("train", parents=[common], help="train one model (live progress)")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--target")
+    p.add_argument("--task", choices=["classification", "regression"])
+    p.add_argument("--algorithm", required=True)
+    p.add_argument("--params", help="hyperparameters as JSON, e.g. '{\"n_estimators\": 200}'")
+    p.add_argument("--test-size", type=float, default=0.2)
+    p.add_argument("--validation-size", type=float, default=0.1)
+    p.add_argument("--no-stratify", dest="stratify", action="store_false")
+    p.add_argument("--time-column")
+    p.add_argument("--scaling", choices=["standard", "minmax", "robust", "none"])
+    p.add_argument("--feature-selection", metavar="METHOD:N", help="e.g. tree_importance:10")
+    p.add_argument("--early-stopping", action="store_true")
+    p.add_argument("--patience", type=int, default=10)
+    p.add_argument("--class-weight", choices=["balanced"])
+    p.add_argument("--recipe", help="name of a saved preparation recipe")
+    p.add_argument("--prep", help="preparation options as JSON (override the recipe)")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_train)
+
+    jobs = sub.add_parser("jobs", parents=[common], help="training and tuning jobs")
+    jsub = jobs.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = jsub.add_parser("list", parents=[common])
+    p.add_argument("--kind")
+    p.add_argument("--status")
+    p.set_defaults(func=cmd_jobs_list)
+    p = jsub.add_parser("show", parents=[common])
+    p.add_argument("job_id")
+    p.set_defaults(func=cmd_jobs_show)
+
+    rec = sub.add_parser("recipes", parents=[common], help="saved preparation recipes")
+    rsub = rec.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = rsub.add_parser("save", parents=[common])
+    p.add_argument("name")
+    p.add_argument("--options", required=True, help="recipe options as JSON")
+    p.add_argument("--description")
+    p.set_defaults(func=cmd_recipe_save)
+    p = rsub.add_parser("list", parents=[common])
+    p.set_defaults(func=cmd_recipe_list)
+    p = rsub.add_parser("show", parents=[common])
+    p.add_argument("name")
+    p.set_defaults(func=cmd_recipe_show)
+
+    p = sub.add_parser("algorithms", parents=[common], help="list the algorithm catalog")
+    p.add_argument("--task", choices=["classification", "regression"])
+    p.set_defaults(func=cmd_algorithms)
+
+
+def _ws(args):
+    from mlcore.cli.main import open_workspace
+
+    return open_workspace(args)
+
+
+def _feature_selection(raw: str | None) -> dict | None:
+    from mlcore.errors import ConfigError
+
+    if not raw:
+        return None
+    method, _, n = raw.partition(":")
+    if not n.isdigit():
+        raise ConfigError(f"--feature-selection wants METHOD:N, e.g. tree_importance:10, got {raw!r}.")
+    return {"method": method, "n_features": int(n)}
+
+
+def train_config_from_args(args: argparse.Namespace, dataset_id: str) -> dict:
+    return {
+        "dataset_id": dataset_id, "target_column": args.target, "task_type": args.task,
+        "algorithm": args.algorithm, "hyperparameters": parse_json_option(args.params, "--params") or {},
+        "test_size": args.test_size, "validation_size": args.validation_size, "stratify": args.stratify,
+        "time_column": args.time_column, "scaling_method": args.scaling,
+        "feature_selection": _feature_selection(args.feature_selection),
+        "early_stopping": args.early_stopping, "early_stopping_patience": args.patience,
+        "class_weight": args.class_weight, "recipe": args.recipe,
+        "preparation": parse_json_option(args.prep, "--prep"), "seed": args.seed,
+    }
+
+
+def describe_job(job) -> str:
+    lines = [f"job {job.id} ({job.kind}): {job.status}"]
+    if job.error:
+        lines.append(f"  error: {job.error.splitlines()[0]}")
+    results = job.results or {}
+    summary = results.get("training_summary") or {}
+    if summary:
+        lines.append(f"  {summary.get('algorithm')} on {summary.get('task_type')}: "
+                     f"{summary.get('n_iterations', '-')} iterations, best {summary.get('best_iteration', '-')}, "
+                     f"stopped early: {summary.get('stopped_early')}, fit {summary.get('fit_seconds', 0):.2f}s")
+    for split, ev in (results.get("evaluation") or {}).items():
+        metrics = ev.get("metrics", {})
+        shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        text = ", ".join(f"{k} {v:.4f}" for k, v in list(shown.items())[:6])
+        lines.append(f"  {split}: {text}")
+    return "\n".join(lines)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        ds = ws.find_dataset(args.dataset)
+        ctx = make_ctx(args)
+        job = ws.train(train_config_from_args(args, ds.id), ctx=ctx)
+        ctx.finish()
+    emit(args, job.record(), describe_job(job))
+    return 0
+
+
+def cmd_jobs_list(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        jobs = ws.list_jobs(kind=args.kind, status=args.status)
+    rows = [[j.id[:8], j.kind, j.status, j.config.get("algorithm", ""), j.created_at.strftime("%Y-%m-%d %H:%M")]
+            for j in jobs]
+    emit(args, {"jobs": [j.record() | {"results": None} for j in jobs]},
+         table(rows, ["id", "kind", "status", "algorithm", "created"]) if jobs else "no jobs yet")
+    return 0
+
+
+def cmd_jobs_show(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        job = ws.get_job(args.job_id)
+    emit(args, job.record(), describe_job(job))
+    return 0
+
+
+def cmd_recipe_save(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        info = ws.save_recipe(args.name, parse_json_option(args.options, "--options"), args.description)
+    emit(args, info.to_dict(), f"saved recipe {info.name!r}")
+    return 0
+
+
+def cmd_recipe_list(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        recipes = ws.list_recipes()
+    emit(args, {"recipes": [r.to_dict() for r in recipes]},
+         "\n".join(r.name for r in recipes) or "no recipes yet")
+    return 0
+
+
+def cmd_recipe_show(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        info = ws.get_recipe(args.name)
+    emit(args, info.to_dict())
+    return 0
+
+
+def cmd_algorithms(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        specs = ws.list_algorithms(args.task)
+    rows = [[s.name, s.task, s.label, ", ".join(p.name for p in s.params)] for s in specs]
+    emit(args, {"algorithms": [{"name": s.name, "task": s.task, "label": s.label,
+                                "params": [vars(p) if hasattr(p, "__dict__") else p for p in s.params]}
+                               for s in specs]},
+         table(rows, ["name", "task", "label", "parameters"]))
+    return 0
