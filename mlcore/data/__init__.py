@@ -1,0 +1,36 @@
+"""Dataset import and profiling: read CSV/TSV/TXT, Excel and Parquet files into typed DataFrames.
+
+Pure functions; the Workspace stores what they return.
+"""
+
+from __future__ import annotations
+
+from mlcore.data.table import ImportOptions, LoadedTable
+
+__all__ = [
+    "ImportOptions",
+    "LoadedTable",
+    "SampleInfo",
+    "frame_hash",
+    "list_samples",
+    "load_sample",
+    "profile_frame",
+    "read_table",
+]
+
+_LAZY = {
+    "read_table": "mlcore.data.reader",
+    "profile_frame": "mlcore.data.profile",
+    "frame_hash": "mlcore.data.hashing",
+    "SampleInfo": "mlcore.data.samples",
+    "list_samples": "mlcore.data.samples",
+    "load_sample": "mlcore.data.samples",
+}
+
+
+def __getattr__(name: str):  # noqa: ANN202 - module-level lazy attribute
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mlcore.data' has no attribute {name!r}")

@@ -1,0 +1,103 @@
+"""Reading Excel workbooks (.xlsx with openpyxl, .xls with xlrd): sheet choice, header row, typing."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from mlcore.data.arrow import finish_frame
+from mlcore.data.table import ImportOptions, LoadedTable
+from mlcore.errors import DataImportError
+
+ENGINES = {"xlsx": "openpyxl", "xls": "xlrd"}
+
+
+def _open(path: Path, fmt: str) -> pd.ExcelFile:
+    try:
+        return pd.ExcelFile(path, engine=ENGINES[fmt])
+    except (zipfile.BadZipFile, KeyError, EOFError, ValueError, OSError, TypeError) as exc:
+        raise DataImportError(f"{path.name}: not a readable Excel workbook (corrupt or truncated: {exc})") from None
+    except Exception as exc:  # xlrd and openpyxl raise their own types for broken files
+        raise DataImportError(f"{path.name}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
+
+
+def _resolve_sheet(path: Path, names: list[str], wanted: str | int) -> str:
+    available = ", ".join(repr(n) for n in names)
+    if isinstance(wanted, int) and not isinstance(wanted, bool):
+        if 0 <= wanted < len(names):
+            return names[wanted]
+        raise DataImportError(
+            f"{path.name}: has no sheet number {wanted} (sheets are numbered from 0); available sheets: {available}"
+        )
+    if wanted in names:
+        return wanted
+    folded = [n for n in names if n.casefold() == str(wanted).strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    if str(wanted).strip().isdigit() and int(str(wanted)) < len(names):
+        return names[int(str(wanted))]
+    raise DataImportError(f"{path.name}: has no sheet named {wanted!r}; available sheets: {available}")
+
+
+def _parse_sheet(path: Path, book: pd.ExcelFile, sheet: str) -> pd.DataFrame:
+    try:
+        raw = book.parse(sheet, header=None)
+    except Exception as exc:
+        raise DataImportError(f"{path.name}: sheet {sheet!r} cannot be read ({type(exc).__name__}: {exc})") from None
+    return raw.dropna(how="all").dropna(axis=1, how="all")
+
+
+def _split_header(raw: pd.DataFrame) -> pd.DataFrame:
+    """Row 0 of the used range is the header; the body gets its types inferred again."""
+    header = list(raw.iloc[0])
+    body = raw.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    body = body.infer_objects()
+    body.columns = header
+    return body
+
+
+def read_excel(path: Path, fmt: str, options: ImportOptions) -> LoadedTable:
+    """Read one sheet: the one asked for, else the first that has data."""
+    book = _open(path, fmt)
+    with book:
+        names = [str(n) for n in book.sheet_names]
+        if not names:
+            raise DataImportError(f"{path.name}: the workbook has no sheets")
+        if options.sheet is not None:
+            sheet = _resolve_sheet(path, names, options.sheet)
+            raw = _parse_sheet(path, book, sheet)
+            if raw.empty:
+                raise DataImportError(f"{path.name}: sheet {sheet!r} is empty")
+        else:
+            sheet, raw = None, None
+            for name in names:
+                candidate = _parse_sheet(path, book, name)
+                if candidate.shape[0] >= 2:
+                    sheet, raw = name, candidate
+                    break
+                if raw is None and not candidate.empty:
+                    sheet, raw = name, candidate  # header only: reported below if nothing better turns up
+            if raw is None:
+                raise DataImportError(f"{path.name}: the workbook is empty (no sheet has data)")
+    if raw.shape[0] < 2:
+        raise DataImportError(f"{path.name}: sheet {sheet!r} has a header ({raw.shape[1]} columns) but no data rows")
+    frame, conversions, renames, notes = finish_frame(_split_header(raw))
+    warnings = notes
+    skipped = names.index(sheet)
+    if options.sheet is None and skipped:
+        warnings = [f"read sheet {sheet!r}: the sheets before it have no data"] + notes
+    return LoadedTable(
+        frame=frame,
+        format=fmt,
+        encoding=None,
+        delimiter=None,
+        decimal=None,
+        sheet=sheet,
+        renamed_columns=renames,
+        conversions=conversions,
+        warnings=warnings,
+        unsure=False,
+    )

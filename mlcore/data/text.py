@@ -1,0 +1,124 @@
+"""Reading delimited text (CSV/TSV/TXT) with the pyarrow parser, then typing its text columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from mlcore.data.arrow import arrow_to_frame, finish_arrow_table
+from mlcore.data.sniff import TextSniff, sniff_text
+from mlcore.data.table import ImportOptions, LoadedTable
+from mlcore.errors import DataImportError
+
+# pandas' default missing-value markers, so the importer agrees with pandas.read_csv
+NULL_VALUES = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+]  # fmt: skip
+
+
+def _parse(path: Path, sniff: TextSniff, newlines_in_values: bool) -> pa.Table:
+    codec = "utf8" if sniff.codec == "utf-8" else sniff.codec
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding=codec),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sniff.delimiter, quote_char='"', double_quote=True, newlines_in_values=newlines_in_values
+        ),
+        convert_options=pacsv.ConvertOptions(
+            null_values=NULL_VALUES,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            decimal_point=sniff.decimal,
+        ),
+    )
+
+
+def _explain(path: Path, sniff: TextSniff, error: Exception) -> DataImportError:
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "Empty CSV file" in message:
+        return DataImportError(f"{path.name}: the file is empty (no header, no rows)")
+    if "Expected" in message and "columns" in message:
+        shown = "tab" if sniff.delimiter == "\t" else repr(sniff.delimiter)
+        return DataImportError(
+            f"{path.name}: rows have different numbers of fields with the delimiter {shown} "
+            f"({message.removeprefix('CSV parse error: ')}); check the delimiter or the file"
+        )
+    return DataImportError(f"{path.name}: cannot be parsed as a {sniff.delimiter!r}-delimited table: {message}")
+
+
+def _parse_checked(path: Path, sniff: TextSniff) -> pa.Table:
+    """Parse, retrying once with quoted newlines allowed; parser errors become DataImportError."""
+    try:
+        return _parse(path, sniff, sniff.quoted_newlines)
+    except UnicodeDecodeError:
+        raise
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        if sniff.quoted_newlines:
+            raise _explain(path, sniff, exc) from None
+        try:
+            return _parse(path, sniff, True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise _explain(path, sniff, exc) from None
+
+
+def _has_undecoded_bytes(table: pa.Table) -> bool:
+    return any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types)
+
+
+def _fallback_8bit(path: Path, sniff: TextSniff) -> pa.Table:
+    """Re-read a file that is not valid UTF-8 as cp1252, or Latin-1 where cp1252 has gaps."""
+    for codec in ("cp1252", "latin-1"):
+        sniff.codec = sniff.encoding = codec
+        try:
+            table = _parse_checked(path, sniff)
+        except UnicodeDecodeError:
+            continue
+        sniff.warnings = [w for w in sniff.warnings if "is not valid UTF-8" not in w]
+        sniff.warnings.append(
+            f"{path.name} is not valid UTF-8; it was read as {codec}. If accented letters look wrong, "
+            "choose the file's encoding in the import options"
+        )
+        sniff.unsure = True
+        return table
+    raise DataImportError(f"{path.name}: the text cannot be decoded (not UTF-8, cp1252 or Latin-1)")
+
+
+def read_delimited(path: Path, fmt: str, options: ImportOptions, sample: bytes, truncated: bool) -> LoadedTable:
+    """Parse a delimited text file into a typed DataFrame."""
+    sniff = sniff_text(path.name, sample, truncated, fmt, options.sep, options.encoding, options.decimal)
+    try:
+        table = _parse_checked(path, sniff)
+    except UnicodeDecodeError as exc:
+        if options.encoding or sniff.codec not in ("utf-8", "cp1252"):
+            raise DataImportError(
+                f"{path.name}: the text cannot be decoded as {sniff.encoding} (byte {exc.start} of a block); "
+                "choose another encoding"
+            ) from None
+        table = _fallback_8bit(path, sniff)
+    if _has_undecoded_bytes(table):
+        if options.encoding:
+            raise DataImportError(f"{path.name}: the text cannot be decoded as {options.encoding}; choose another encoding")
+        table = _fallback_8bit(path, sniff)
+    if table.num_columns == 0:
+        raise DataImportError(f"{path.name}: the file is empty (no header, no rows)")
+    if table.num_rows == 0:
+        raise DataImportError(f"{path.name}: has a header ({table.num_columns} columns) but no data rows")
+    table, conversions, renames, notes = finish_arrow_table(
+        table, decimal=sniff.decimal, decimal_forced=bool(options.decimal)
+    )
+    frame = arrow_to_frame(table)
+    return LoadedTable(
+        frame=frame,
+        format=fmt,
+        encoding=sniff.encoding,
+        delimiter=sniff.delimiter,
+        decimal=sniff.decimal,
+        sheet=None,
+        renamed_columns=renames,
+        conversions=conversions,
+        warnings=sniff.warnings + notes,
+        unsure=sniff.unsure,
+    )
