@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from mlcore._ws_datasets import DatasetOps
+from mlcore._ws_deploy import DeploymentOps
 from mlcore._ws_preparation import PreparationOps
 from mlcore._ws_registry import RegistryOps
 from mlcore._ws_training import TrainingOps
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Workspace"]
 
 
-class Workspace(DatasetOps, PreparationOps, TrainingOps, RegistryOps):
+class Workspace(DatasetOps, PreparationOps, TrainingOps, RegistryOps, DeploymentOps):
     """All operations of the seed's API, on one workspace folder."""
 
     def __init__(self, home: str | os.PathLike | None = None, db_url: str | None = None) -> None:
