@@ -1,0 +1,100 @@
+"""Every figure kind renders to a non-empty PNG for binary, multiclass and regression."""
+
+import sys
+import threading
+
+import pytest
+
+from mlcore.errors import ConfigError
+from mlcore.evaluation import (
+    FIGURE_KINDS,
+    available_figure_kinds,
+    evaluate_pipeline,
+    feature_importance,
+    make_figure,
+    save_figure,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def results(binary_case, multiclass_case, regression_case):
+    out = {}
+    for name, (pipe, X, y), task in (
+        ("binary", binary_case, "classification"),
+        ("multiclass", multiclass_case, "classification"),
+        ("regression", regression_case, "regression"),
+    ):
+        out[name] = (evaluate_pipeline(pipe, X, y, task, n_boot=50), feature_importance(pipe, X, y))
+    return out
+
+
+@pytest.mark.parametrize(
+    "case,kind",
+    [(c, k) for c in ("binary", "multiclass", "regression") for k in FIGURE_KINDS[c]],
+)
+def test_every_figure_kind_renders_a_png(results, history, tmp_path, case, kind):
+    result, importance = results[case]
+    assert result.kind == case
+    fig = make_figure(kind, result, history=history, importance=importance)
+    assert fig.axes, "figure has no axes"
+    path = save_figure(fig, tmp_path / f"{case}_{kind}")
+    assert path.suffix == ".png"
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 5000
+
+
+def test_figures_do_not_touch_pyplot_state(results):
+    result, _ = results["binary"]
+    make_figure("roc", result)
+    plt = sys.modules.get("matplotlib.pyplot")
+    assert plt is None or plt.get_fignums() == []
+
+
+def test_multiclass_roc_has_one_curve_per_class(results):
+    result, _ = results["multiclass"]
+    ax = make_figure("roc", result).axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    for cls in ("setosa", "versicolor", "virginica"):
+        assert any(label.startswith(cls) for label in labels)
+
+
+def test_loss_curves_draw_metric_on_twin_axis_and_learning_curve(history):
+    result = None  # loss_curves needs only the history
+    from mlcore.evaluation._figures import loss_curves_figure
+
+    fig = loss_curves_figure(history)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "Training curves" in titles and "Learning curve" in titles
+    assert len(fig.axes) == 3  # iterations axis + its twin, learning-curve axis
+    xlabels = {ax.get_xlabel() for ax in fig.axes}
+    assert "training examples" in xlabels and result is None
+    with pytest.raises(ConfigError):
+        loss_curves_figure([])
+
+
+def test_figure_in_worker_thread(results, tmp_path):
+    result, _ = results["regression"]
+    errors = []
+
+    def work():
+        try:
+            save_figure(make_figure("residuals", result), tmp_path / "r.png")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(60)
+    assert not errors and (tmp_path / "r.png").stat().st_size > 5000
+
+
+def test_unavailable_kinds(results, history):
+    result, importance = results["regression"]
+    with pytest.raises(ConfigError, match="not available"):
+        make_figure("roc", result)
+    with pytest.raises(ConfigError, match="history"):
+        make_figure("loss_curves", result)
+    assert available_figure_kinds(result) == ["residuals", "predicted_vs_actual"]
+    assert available_figure_kinds(result, history=history, importance=importance) == FIGURE_KINDS["regression"]
