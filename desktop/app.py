@@ -1,0 +1,111 @@
+"""The composition root: parse the command line, build the Workspace and the MainWindow.
+
+``mlworkbench [--home DIR] [--screenshot FILE] [--tab NAME] [--demo-train]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+ORGANIZATION = "MLWorkbench"
+APPLICATION = "ML Workbench"
+TAB_CHOICES = ("datasets", "preparation", "training", "evaluation", "registry")
+HEAVY_MODULES = ("sklearn", "xgboost", "lightgbm", "skops", "skl2onnx", "onnxruntime", "matplotlib", "optuna")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="mlworkbench", description="ML Workbench desktop application")
+    parser.add_argument("--home", type=Path, default=None,
+                        help="workspace folder (default: $MLWB_HOME or the user data folder)")
+    parser.add_argument("--screenshot", type=Path, default=None,
+                        help="render the window to this PNG file and exit")
+    parser.add_argument("--tab", choices=TAB_CHOICES, default=None, help="the tab to show")
+    parser.add_argument("--demo-train", action="store_true",
+                        help="with --screenshot: start a training on the newest dataset and grab mid-training")
+    parser.add_argument("--size", default="1360x860", help="window size for --screenshot, WIDTHxHEIGHT")
+    parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def default_home() -> Path:
+    """$MLWB_HOME, else the platform's user data folder."""
+    env = os.environ.get("MLWB_HOME")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_path
+
+    return user_data_path("mlworkbench", appauthor=False)
+
+
+def create_application(argv: Sequence[str] | None = None) -> Any:
+    """The QApplication with names (for QSettings) and the style sheet."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    apply_style(app)
+    return app
+
+
+def apply_style(app: Any) -> None:
+    from PySide6.QtGui import QIcon
+
+    resources = Path(__file__).parent / "resources"
+    qss = resources / "style.qss"
+    if qss.exists():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    icon = resources / "icon.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+
+
+def heavy_modules_loaded() -> list[str]:
+    return [m for m in HEAVY_MODULES if m in sys.modules]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the application (or render a screenshot)."""
+    t0 = time.perf_counter()
+    args = parse_args(argv)
+    if args.screenshot is not None or args.quit_after_show:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = create_application()
+
+    from desktop.main_window import MainWindow
+    from mlcore.workspace import Workspace
+
+    workspace = Workspace(args.home or default_home())
+    window = MainWindow(workspace)
+    if args.tab:
+        window.select_tab(args.tab)
+    try:
+        if args.screenshot is not None:
+            from desktop.screenshot import render_screenshot
+
+            width, height = (int(v) for v in args.size.lower().split("x"))
+            window.resize(width, height)
+            return render_screenshot(app, window, args.screenshot, demo_train=args.demo_train)
+        window.show()
+        if args.quit_after_show:
+            from PySide6.QtCore import QTimer
+
+            def report() -> None:
+                print(f"shown_at {time.time():.6f} in_process {time.perf_counter() - t0:.4f}", flush=True)
+                print("heavy_modules " + ",".join(heavy_modules_loaded()), flush=True)
+                window.close()
+                app.quit()
+
+            QTimer.singleShot(0, report)
+        return int(app.exec())
+    finally:
+        workspace.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,181 @@
+"""MainWindow: the tabs, menus, status bar with running jobs, and a safe close."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
+    QTabWidget, QWidget,
+)
+
+from desktop.errors import ErrorHandler, log_path_for
+from desktop.services import Services, WorkspaceEvents
+from desktop.tabs.datasets import DatasetsTab
+from desktop.tabs.placeholder import PlaceholderTab
+from desktop.tabs.preparation import PreparationTab
+from desktop.tabs.training import TrainingTab
+from desktop.workers import JobManager
+
+TAB_NAMES = ("datasets", "preparation", "training", "evaluation", "registry")
+APP_TITLE = "ML Workbench"
+
+
+class MainWindow(QMainWindow):
+    """The application window over one Workspace."""
+
+    def __init__(self, workspace: Any, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.setWindowTitle(f"{APP_TITLE} — {workspace.home}")
+        self.errors = ErrorHandler(log_path_for(workspace.home), self)
+        self.jobs = JobManager(self.errors.handle, self)
+        self.services = Services(
+            workspace=workspace, jobs=self.jobs, errors=self.errors,
+            settings=settings if settings is not None else QSettings(), events=WorkspaceEvents(self),
+        )
+        self._quitting = False
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.datasets_tab = DatasetsTab(self.services)
+        self.preparation_tab = PreparationTab(self.services)
+        self.training_tab = TrainingTab(self.services)
+        self.evaluation_tab = PlaceholderTab("Evaluation", "Metrics, plots and reports of trained models — coming next.")
+        self.registry_tab = PlaceholderTab("Registry", "Model versions, stages, A/B tests, prediction and export — coming next.")
+        for widget, label in [(self.datasets_tab, "Datasets"), (self.preparation_tab, "Preparation"),
+                              (self.training_tab, "Training"), (self.evaluation_tab, "Evaluation"),
+                              (self.registry_tab, "Registry")]:
+            self.tabs.addTab(widget, label)
+        self.setCentralWidget(self.tabs)
+
+        self._build_menus()
+        self._build_status_bar()
+        self.jobs.sig_jobs_changed.connect(self._update_status)
+        self.services.events.sig_recent_files_changed.connect(self._fill_recent_menu)
+        self.services.events.sig_dataset_chosen.connect(self._on_dataset_chosen)
+        self._restore_state()
+
+    # -- public -----------------------------------------------------------------------------
+    def tab(self, name: str) -> QWidget:
+        """The tab called ``name`` (one of TAB_NAMES)."""
+        return self.tabs.widget(TAB_NAMES.index(name.lower()))
+
+    def select_tab(self, name: str) -> None:
+        self.tabs.setCurrentIndex(TAB_NAMES.index(name.lower()))
+
+    # -- menus -------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.import_action = QAction("&Import…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.import_action.triggered.connect(lambda: self.datasets_tab.choose_file())
+        file_menu.addAction(self.import_action)
+        import_options = QAction("Import with &options…", self)
+        import_options.triggered.connect(lambda: self.datasets_tab.choose_file(ask_options=True))
+        file_menu.addAction(import_options)
+        self.samples_menu = file_menu.addMenu("&Sample datasets")
+        self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
+        self._fill_samples_menu()
+        self.recent_menu = file_menu.addMenu("&Recent files")
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About ML Workbench", self)
+        about.triggered.connect(self._show_about)
+        help_menu.addAction(about)
+
+    def _fill_samples_menu(self) -> None:
+        self.samples_menu.clear()
+        for sample in self.services.guarded(self.workspace.list_samples) or []:
+            action = self.samples_menu.addAction(f"{sample.title} ({sample.rows} rows, {sample.task})")
+            action.setToolTip(sample.description)
+            action.triggered.connect(lambda _=False, n=sample.name: self.datasets_tab.import_sample(n))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.services.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.datasets_tab.import_file(p))
+        self.recent_menu.setEnabled(bool(files))
+
+    def _show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_TITLE}",
+                          f"<b>{APP_TITLE}</b><p>Train, compare, tune, evaluate, version, A/B-test and "
+                          f"export machine-learning models on tabular files.</p><p>Workspace: {self.workspace.home}</p>")
+
+    # -- status bar --------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        box = QWidget()
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.jobs_label = QLabel("No running jobs")
+        self.jobs_progress = QProgressBar()
+        self.jobs_progress.setMaximumWidth(160)
+        self.jobs_progress.setRange(0, 1000)
+        self.jobs_progress.setTextVisible(False)
+        self.cancel_all_button = QPushButton("Cancel all")
+        self.cancel_all_button.clicked.connect(self.jobs.cancel_all)
+        layout.addWidget(self.jobs_label)
+        layout.addWidget(self.jobs_progress)
+        layout.addWidget(self.cancel_all_button)
+        bar.addPermanentWidget(box)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        running = self.jobs.running()
+        if not running:
+            self.jobs_label.setText("No running jobs")
+        else:
+            parts = [f"{w.title} {w.fraction * 100:.0f}%" + (" (cancelling)" if w.status == "cancelling" else "")
+                     for w in running[:3]]
+            more = f" +{len(running) - 3} more" if len(running) > 3 else ""
+            self.jobs_label.setText(f"{len(running)} running: " + ", ".join(parts) + more)
+            self.jobs_progress.setValue(int(min(w.fraction for w in running) * 1000))
+        self.jobs_progress.setVisible(bool(running))
+        self.cancel_all_button.setVisible(bool(running))
+
+    def _on_dataset_chosen(self, dataset_id: str) -> None:
+        self.preparation_tab.choose_dataset(dataset_id)
+        self.training_tab.choose_dataset(dataset_id)
+
+    # -- state and closing -------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.services.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        tab = self.services.recall("window/tab", 0, int)
+        if 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        running = self.jobs.running()
+        if running and not self._quitting:
+            names = ", ".join(w.title for w in running)
+            if not self.services.confirm(self, "Quit ML Workbench",
+                                         f"A job is running ({names}).\nCancel it and quit?"):
+                event.ignore()
+                return
+        self._quitting = True
+        self.jobs_label.setText("Cancelling running jobs…")
+        QApplication.processEvents()
+        self.jobs.shutdown(timeout_ms=30000)
+        # deliver the workers' last queued signals while the widgets still exist
+        QApplication.processEvents()
+        self.services.settings.setValue("window/geometry", self.saveGeometry())
+        self.services.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.services.settings.sync()
+        for tab in (self.datasets_tab, self.preparation_tab, self.training_tab):
+            tab.shutdown()
+        self.errors.close_dialogs()
+        event.accept()

@@ -1,0 +1,120 @@
+"""Live curves: points appended from job events, drawn by a ~30 Hz timer, never per event."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
+
+REDRAW_INTERVAL_MS = 33
+
+# colour-blind friendly pair for train/validation, then more for extra series
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+
+
+class LiveCurve:
+    """One pyqtgraph curve over preallocated x/y buffers that grow by doubling."""
+
+    def __init__(self, plot: pg.PlotItem, name: str, color: str, capacity: int = 1024) -> None:
+        self.name = name
+        self._x = np.empty(capacity, dtype=np.float64)
+        self._y = np.empty(capacity, dtype=np.float64)
+        self._n = 0
+        self._drawn = 0
+        self.item = plot.plot(name=name, pen=pg.mkPen(color, width=2))
+        self.item.setDownsampling(auto=True, method="peak")
+        self.item.setClipToView(True)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def dirty(self) -> bool:
+        return self._drawn != self._n
+
+    def append(self, x: float, y: float) -> None:
+        if self._n == len(self._x):
+            self._grow()
+        self._x[self._n] = x
+        self._y[self._n] = y
+        self._n += 1
+
+    def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        need = self._n + len(xs)
+        while need > len(self._x):
+            self._grow()
+        self._x[self._n:need] = xs
+        self._y[self._n:need] = ys
+        self._n = need
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Views (not copies) of the points so far."""
+        return self._x[: self._n], self._y[: self._n]
+
+    def redraw(self) -> None:
+        x, y = self.data()
+        self.item.setData(x, y)
+        self._drawn = self._n
+
+    def clear(self) -> None:
+        self._n = 0
+        self.redraw()
+
+    def _grow(self) -> None:
+        size = len(self._x) * 2
+        self._x = np.resize(self._x, size)
+        self._y = np.resize(self._y, size)
+
+
+class LivePlot(pg.PlotWidget):
+    """A plot of named live curves (e.g. 'train', 'validation') with a redraw timer."""
+
+    def __init__(self, title: str = "", y_label: str = "", x_label: str = "iteration", parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent, background="w")
+        self.setTitle(title, color="#333", size="10pt")
+        self.setLabel("left", y_label)
+        self.setLabel("bottom", x_label)
+        self.showGrid(x=True, y=True, alpha=0.25)
+        self.getPlotItem().addLegend(offset=(-10, 10))
+        self.setMouseEnabled(x=True, y=True)
+        self.curves: dict[str, LiveCurve] = {}
+        self.redraw_count = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self.redraw_if_dirty)
+        self._timer.start()
+
+    def curve(self, name: str) -> LiveCurve:
+        """The curve called ``name``, created on first use."""
+        if name not in self.curves:
+            color = PALETTE[len(self.curves) % len(PALETTE)]
+            self.curves[name] = LiveCurve(self.getPlotItem(), name, color)
+        return self.curves[name]
+
+    def add_point(self, name: str, x: float, y: float) -> None:
+        self.curve(name).append(x, y)
+
+    def redraw_if_dirty(self) -> None:
+        dirty = [c for c in self.curves.values() if c.dirty]
+        for c in dirty:
+            c.redraw()
+        if dirty:
+            self.redraw_count += 1
+
+    def set_y_label(self, text: str) -> None:
+        self.setLabel("left", text)
+
+    def reset(self, title: str | None = None) -> None:
+        """Remove every curve (a new job starts)."""
+        for c in self.curves.values():
+            self.getPlotItem().removeItem(c.item)
+        legend = self.getPlotItem().legend
+        if legend is not None:
+            legend.clear()
+        self.curves.clear()
+        if title is not None:
+            self.setTitle(title, color="#333", size="10pt")
+
+    def stop(self) -> None:
+        self._timer.stop()

@@ -1,0 +1,59 @@
+"""Render the main window to a PNG (for docs and checks), optionally mid-training."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+DEMO_ALGORITHMS = ("xgboost", "lightgbm", "gradient_boosting", "hist_gradient_boosting", "sgd", "mlp")
+
+
+def render_screenshot(app: Any, window: Any, path: Path, demo_train: bool = False, timeout_s: float = 120.0) -> int:
+    """Show ``window``, let it settle (and train when asked), save a PNG; 0 on success."""
+    window.show()
+    _settle(app, 1.0, until=lambda: not window.jobs.running())
+    if demo_train:
+        window.select_tab("training")
+        if not _start_demo_training(app, window):
+            print("demo-train: no dataset or algorithm to train", flush=True)
+        else:
+            view = window.training_tab.train_view
+            _settle(app, timeout_s, until=lambda: view.worker is None or (
+                view.worker.fraction >= 0.55 and len(view.loss_plot.curves) > 0))
+            _settle(app, 0.15)  # one more redraw tick of the plots
+    pixmap = window.grab()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok = pixmap.save(str(path), "PNG")
+    window.close()
+    return 0 if ok and path.stat().st_size > 0 else 1
+
+
+def _start_demo_training(app: Any, window: Any) -> bool:
+    view = window.training_tab.train_view
+    _settle(app, 30.0, until=lambda: not window.jobs.running())  # task detection
+    combo = view.algorithm_combo
+    names = [combo.itemData(i) for i in range(combo.count())]
+    choice = next((n for n in DEMO_ALGORITHMS if n in names), names[0] if names else None)
+    if choice is None:
+        return False
+    combo.setCurrentIndex(names.index(choice))
+    values = view.param_form.values()
+    for key in ("n_estimators", "max_iter", "num_boost_round"):
+        if key in values:
+            view.param_form.set_values({key: 400})
+    if "learning_rate" in values:
+        view.param_form.set_values({"learning_rate": 0.03})
+    view.early_check.setChecked(False)
+    return view.start_training() is not None
+
+
+def _settle(app: Any, seconds: float, until: Any = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if until is not None and until():
+            app.processEvents()
+            return
+        time.sleep(0.01)

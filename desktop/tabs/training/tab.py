@@ -1,0 +1,34 @@
+"""TrainingTab: the Train view now; Compare and Tune views join it as the engine offers them."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from desktop.services import Services
+from desktop.tabs.training.train_view import TrainView
+
+
+class TrainingTab(QWidget):
+    """Holds the training views in inner tabs."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.views = QTabWidget()
+        self.train_view = TrainView(services)
+        self.views.addTab(self.train_view, "Train")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.views)
+
+    def add_view(self, widget: QWidget, label: str) -> None:
+        """Add a view (Compare, Tune ...) next to Train."""
+        self.views.addTab(widget, label)
+
+    def choose_dataset(self, dataset_id: str) -> None:
+        self.train_view.choose_dataset(dataset_id)
+
+    def shutdown(self) -> None:
+        for i in range(self.views.count()):
+            view = self.views.widget(i)
+            if hasattr(view, "shutdown"):
+                view.shutdown()

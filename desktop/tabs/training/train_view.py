@@ -1,0 +1,399 @@
+"""TrainView: configure one training run, start/cancel it, watch its curves live."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
+    QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+)
+
+from desktop.plots import LivePlot
+from desktop.services import Services
+from desktop.tabs.training.job_list import JobTable
+from desktop.tabs.training.param_form import ParamForm
+from desktop.widgets.dataset_picker import DatasetPicker
+from desktop.workers import JobWorker
+from mlcore.jobs import MetricEvent
+
+NO_RECIPE = "(no recipe — choose below)"
+TASKS = ["classification", "regression"]
+SCALINGS = ["default", "standard", "minmax", "robust", "none"]  # default: the recipe's
+
+
+def is_loss(name: str) -> bool:
+    """Whether a metric name is a loss (lower is better), drawn in the loss plot."""
+    lowered = name.lower()
+    return lowered.endswith("loss") or lowered in {"rmse", "mse", "mae", "l1", "l2", "deviance", "huber"}
+
+
+class TrainView(QWidget):
+    """The Train view of the Training tab."""
+
+    sig_training_finished = Signal(object)  # JobInfo
+    sig_training_ended = Signal(str)  # completed | failed | cancelled
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.ws = services.workspace
+        self.worker: JobWorker | None = None
+        self.metric_counts: Counter[tuple[str, str]] = Counter()
+        self._detect_token = 0
+        self._algorithms: dict[str, Any] = {}
+
+        form_panel = self._build_form()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form_panel)
+        scroll.setMinimumWidth(380)
+        scroll.setMaximumWidth(460)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(self._build_monitor())
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self._clock = QTimer(self)
+        self._clock.setInterval(250)
+        self._clock.timeout.connect(self._update_time_label)
+        services.events.sig_recipes_changed.connect(self.refresh_recipes)
+        services.events.sig_jobs_changed.connect(self.refresh_jobs)
+        self.refresh_recipes()
+        self.refresh_jobs()
+        self._on_picker_changed(self.picker.dataset_id() or "", self.picker.target() or "")
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_form(self) -> QWidget:
+        s = self.services
+        data = QGroupBox("Data")
+        data_form = QFormLayout(data)
+        self.picker = DatasetPicker(s)
+        self.picker.sig_changed.connect(self._on_picker_changed)
+        self.recipe_combo = QComboBox()
+        self.task_combo = QComboBox()
+        self.task_combo.addItems(TASKS)
+        self.task_combo.currentTextChanged.connect(self._fill_algorithms)
+        self.task_note = QLabel("")
+        self.task_note.setObjectName("hint")
+        data_form.addRow(self.picker)
+        data_form.addRow("Recipe", self.recipe_combo)
+        data_form.addRow("Task", self.task_combo)
+        data_form.addRow("", self.task_note)
+
+        algo = QGroupBox("Algorithm")
+        algo_layout = QVBoxLayout(algo)
+        self.algorithm_combo = QComboBox()
+        self.algorithm_combo.currentIndexChanged.connect(self._on_algorithm_changed)
+        self.param_form = ParamForm()
+        reset = QPushButton("Reset to defaults")
+        reset.clicked.connect(self.param_form.reset)
+        algo_layout.addWidget(self.algorithm_combo)
+        algo_layout.addWidget(self.param_form)
+        algo_layout.addWidget(reset, 0, Qt.AlignmentFlag.AlignRight)
+
+        run = QGroupBox("Training")
+        run_form = QFormLayout(run)
+        self.test_spin = _fraction_spin(float(s.recall("train/test_size", 0.2, float)), 0.05, 0.6)
+        self.val_spin = _fraction_spin(float(s.recall("train/validation_size", 0.1, float)), 0.05, 0.5)
+        self.scaling_combo = QComboBox()
+        self.scaling_combo.addItems(SCALINGS)
+        self.scaling_combo.setCurrentText(str(s.recall("train/scaling", "default")))
+        self.scaling_combo.setToolTip("default: the recipe's scaling (standard without a recipe)")
+        self.early_check = QCheckBox("stop when validation stops improving")
+        self.early_check.setChecked(bool(s.recall("train/early_stopping", True, bool)))
+        self.patience_spin = QSpinBox()
+        self.patience_spin.setRange(1, 1000)
+        self.patience_spin.setValue(int(s.recall("train/patience", 10, int)))
+        self.patience_spin.setToolTip("Rounds without improvement of the validation loss before stopping")
+        self.early_check.toggled.connect(self.patience_spin.setEnabled)
+        self.patience_spin.setEnabled(self.early_check.isChecked())
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2_147_483_647)
+        self.seed_spin.setValue(int(s.recall("train/seed", 42, int)))
+        run_form.addRow("Test size", self.test_spin)
+        run_form.addRow("Validation size", self.val_spin)
+        run_form.addRow("Scaling", self.scaling_combo)
+        run_form.addRow("Early stopping", self.early_check)
+        run_form.addRow("Patience", self.patience_spin)
+        run_form.addRow("Seed", self.seed_spin)
+
+        self.start_button = QPushButton("Start training")
+        self.start_button.setObjectName("primary")
+        self.start_button.clicked.connect(self.start_training)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_training)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button, 1)
+        buttons.addWidget(self.cancel_button)
+
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.addWidget(data)
+        layout.addWidget(algo)
+        layout.addWidget(run)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        return panel
+
+    def _build_monitor(self) -> QWidget:
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("%p%")
+        self.time_label = QLabel("Not running")
+        self.time_label.setObjectName("hint")
+        self.loss_plot = LivePlot("Loss per iteration", "loss")
+        self.metric_plot = LivePlot("Validation metric per iteration", "metric")
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("result")
+        self.result_label.setWordWrap(True)
+        self.job_table = JobTable()
+
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.addWidget(self.loss_plot)
+        plots.addWidget(self.metric_plot)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.result_label)
+        jobs_title = QLabel("Jobs")
+        jobs_title.setObjectName("sectionTitle")
+        lower_layout.addWidget(jobs_title)
+        lower_layout.addWidget(self.job_table)
+        vertical = QSplitter(Qt.Orientation.Vertical)
+        vertical.addWidget(plots)
+        vertical.addWidget(lower)
+        vertical.setStretchFactor(0, 3)
+        vertical.setStretchFactor(1, 2)
+
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        row = QHBoxLayout()
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.time_label)
+        layout.addLayout(row)
+        layout.addWidget(vertical, 1)
+        return panel
+
+    # -- choices ---------------------------------------------------------------------------------
+    def choose_dataset(self, dataset_id: str) -> None:
+        if self.worker is None:
+            self.picker.choose(dataset_id)
+
+    def refresh_recipes(self) -> None:
+        keep = self.recipe_combo.currentText()
+        recipes = self.services.guarded(self.ws.list_recipes) or []
+        self.recipe_combo.clear()
+        self.recipe_combo.addItem(NO_RECIPE)
+        self.recipe_combo.addItems([r.name for r in recipes])
+        if keep:
+            self.recipe_combo.setCurrentText(keep)
+
+    def refresh_jobs(self) -> None:
+        self.job_table.show_jobs(self.services.guarded(self.ws.list_jobs) or [])
+
+    def _on_picker_changed(self, dataset_id: str, target: str) -> None:
+        self.start_button.setEnabled(bool(dataset_id and target) and self.worker is None)
+        if not (dataset_id and target):
+            self._fill_algorithms(self.task_combo.currentText())
+            return
+        self._detect_token += 1
+        token = self._detect_token
+        self.task_note.setText("detecting the task…")
+        self.services.jobs.start("Detecting the task", lambda ctx: self.ws.detect_task(dataset_id, target),
+                                 on_finished=lambda task: self._on_task_detected(token, task),
+                                 on_failed=lambda e: self.task_note.setText(""))
+
+    def _on_task_detected(self, token: int, task: str) -> None:
+        if token != self._detect_token:
+            return
+        self.task_note.setText(f"detected from the target: {task}")
+        if self.task_combo.currentText() == task:
+            self._fill_algorithms(task)
+        else:
+            self.task_combo.setCurrentText(task)
+
+    def _fill_algorithms(self, task: str) -> None:
+        specs = self.services.guarded(self.ws.list_algorithms, task) or []
+        self._algorithms = {a.name: a for a in specs}
+        wanted = self.services.recall(f"train/algorithm/{task}") or self.algorithm_combo.currentData()
+        self.algorithm_combo.blockSignals(True)
+        self.algorithm_combo.clear()
+        for spec in specs:
+            self.algorithm_combo.addItem(spec.label, spec.name)
+        index = self.algorithm_combo.findData(wanted)
+        self.algorithm_combo.setCurrentIndex(max(index, 0))
+        self.algorithm_combo.blockSignals(False)
+        self._on_algorithm_changed()
+
+    def _on_algorithm_changed(self, _index: int = 0) -> None:
+        name = self.algorithm_combo.currentData()
+        spec = self._algorithms.get(name)
+        if spec is None:
+            self.param_form.set_specs([])
+            return
+        saved = self.services.recall(f"train/params/{name}")
+        values = _loads(saved)
+        self.param_form.set_specs(spec.params, values)
+        iterative = bool(getattr(getattr(spec, "abilities", None), "iterative", False))
+        self.early_check.setEnabled(iterative)
+        self.patience_spin.setEnabled(iterative and self.early_check.isChecked())
+
+    # -- running ---------------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """The train request the form describes (the seed's /models/train body)."""
+        recipe = self.recipe_combo.currentText()
+        return {
+            "dataset_id": self.picker.dataset_id(),
+            "target_column": self.picker.target(),
+            "task_type": self.task_combo.currentText(),
+            "algorithm": self.algorithm_combo.currentData(),
+            "hyperparameters": self.param_form.values(),
+            "test_size": self.test_spin.value(),
+            "validation_size": self.val_spin.value(),
+            "scaling_method": None if self.scaling_combo.currentText() == "default" else self.scaling_combo.currentText(),
+            "feature_selection": None,
+            "early_stopping": self.early_check.isChecked() and self.early_check.isEnabled(),
+            "early_stopping_patience": self.patience_spin.value(),
+            "recipe": None if recipe == NO_RECIPE else recipe,
+            "seed": self.seed_spin.value(),
+        }
+
+    def start_training(self) -> JobWorker | None:
+        if self.worker is not None:
+            return None
+        config = self.config()
+        if not config["dataset_id"] or not config["algorithm"]:
+            return None
+        self._remember(config)
+        self.loss_plot.reset()
+        self.metric_plot.reset()
+        self.metric_counts.clear()
+        self.progress.setValue(0)
+        self.result_label.setText("")
+        label = self.algorithm_combo.currentText()
+        self.worker = self.services.jobs.start(
+            f"Training {label}", lambda ctx: self.ws.train(config, ctx=ctx),
+            on_finished=self._on_training_finished, on_done=self._on_training_done,
+        )
+        self.worker.sig_metrics.connect(self._on_worker_metrics)
+        self.worker.sig_progress.connect(self._on_worker_progress)
+        self.worker.sig_log.connect(self._on_worker_log)
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._clock.start()
+        # the job's row appears once the workspace has created it
+        QTimer.singleShot(300, self.refresh_jobs)
+        return self.worker
+
+    def cancel_training(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.time_label.setText("Cancelling…")
+
+    def _on_worker_metrics(self, events: list[MetricEvent]) -> None:
+        for e in events:
+            self.metric_counts[(e.name, e.split)] += 1
+            plot = self.loss_plot if is_loss(e.name) else self.metric_plot
+            plot.add_point(f"{e.split} {e.name}", e.step, e.value)
+        if events:
+            last = events[-1]
+            if is_loss(last.name):
+                self.loss_plot.set_y_label(last.name)
+            else:
+                self.metric_plot.set_y_label(last.name)
+
+    def _on_worker_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"%p%  {message}" if message else "%p%")
+
+    def _on_worker_log(self, message: str) -> None:
+        self.result_label.setText(message)
+
+    def _update_time_label(self) -> None:
+        if self.worker is None:
+            return
+        eta = self.worker.eta()
+        eta_text = "—" if eta is None else f"{eta:.0f} s"
+        self.time_label.setText(f"Elapsed {self.worker.elapsed():.1f} s · ETA {eta_text}")
+
+    def _on_training_finished(self, job: Any) -> None:
+        self.result_label.setText(_summary(job))
+        self.sig_training_finished.emit(job)
+
+    def _on_training_done(self) -> None:
+        worker, self.worker = self.worker, None
+        self._clock.stop()
+        self.loss_plot.redraw_if_dirty()
+        self.metric_plot.redraw_if_dirty()
+        status = worker.status if worker is not None else "completed"
+        elapsed = worker.elapsed() if worker is not None else 0.0
+        self.time_label.setText(f"{status.capitalize()} after {elapsed:.1f} s")
+        if status == "cancelled":
+            self.result_label.setText("Training cancelled.")
+        elif status == "completed":
+            self.progress.setValue(1000)
+        self.start_button.setEnabled(bool(self.picker.dataset_id()))
+        self.cancel_button.setEnabled(False)
+        self.refresh_jobs()
+        self.services.events.sig_jobs_changed.emit()
+        self.sig_training_ended.emit(status)
+
+    def _remember(self, config: dict[str, Any]) -> None:
+        s = self.services
+        s.remember(f"train/algorithm/{config['task_type']}", config["algorithm"])
+        s.remember(f"train/params/{config['algorithm']}", json.dumps(config["hyperparameters"]))
+        s.remember("train/test_size", config["test_size"])
+        s.remember("train/validation_size", config["validation_size"])
+        s.remember("train/scaling", self.scaling_combo.currentText())
+        s.remember("train/early_stopping", self.early_check.isChecked())
+        s.remember("train/patience", config["early_stopping_patience"])
+        s.remember("train/seed", config["seed"])
+
+    def shutdown(self) -> None:
+        self._clock.stop()
+        self.loss_plot.stop()
+        self.metric_plot.stop()
+
+
+def _fraction_spin(value: float, low: float, high: float) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(low, high)
+    spin.setSingleStep(0.05)
+    spin.setValue(value)
+    return spin
+
+
+def _loads(text: Any) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text) if text else None
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _summary(job: Any) -> str:
+    evaluation = (job.results or {}).get("evaluation") or {}
+    metrics = evaluation.get("metrics", evaluation) if isinstance(evaluation, dict) else {}
+    parts = [f"{k} {v:.4g}" for k, v in (metrics.items() if isinstance(metrics, dict) else [])
+             if isinstance(v, (int, float)) and not isinstance(v, bool)][:8]
+    summary = (job.results or {}).get("training_summary") or {}
+    extra = []
+    for key in ("iterations", "best_iteration", "stopped_early", "training_time", "training_seconds"):
+        if key in summary:
+            extra.append(f"{key.replace('_', ' ')}: {summary[key]}")
+    text = f"Job {str(job.id)[:8]} {job.status}. "
+    if parts:
+        text += "Test metrics: " + ", ".join(parts) + ". "
+    if extra:
+        text += " · ".join(extra)
+    return text

@@ -1,0 +1,1 @@
+"""Reusable widgets of the desktop (table model over a DataFrame, forms)."""

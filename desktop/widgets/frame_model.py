@@ -1,0 +1,120 @@
+"""A read-only QAbstractTableModel over a pandas DataFrame that reads cells lazily.
+
+Nothing is converted up front: the view asks for the cells it shows and the model fetches
+blocks of rows of one column (cached, bounded), so a 10-million-row frame opens at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+BLOCK_ROWS = 512
+MAX_BLOCKS = 256
+
+_Index = QModelIndex | QPersistentModelIndex
+_MISSING_BRUSH = QBrush(QColor("#b0b0b0"))
+
+
+class DataFrameModel(QAbstractTableModel):
+    """Lazy, read-only table model; ``set_frame`` swaps the data."""
+
+    def __init__(self, frame: pd.DataFrame | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._frame = frame if frame is not None else pd.DataFrame()
+        self._blocks: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._numeric: list[bool] = []
+        self._highlight: str | None = None
+        self._index_columns()
+
+    # -- data -----------------------------------------------------------------------------
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame
+
+    def set_frame(self, frame: pd.DataFrame | None) -> None:
+        self.beginResetModel()
+        self._frame = frame if frame is not None else pd.DataFrame()
+        self._blocks.clear()
+        self._index_columns()
+        self.endResetModel()
+
+    def set_highlight_column(self, name: str | None) -> None:
+        """Mark one column (the target) in the header."""
+        self._highlight = name
+        if self.columnCount():
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
+
+    def _index_columns(self) -> None:
+        self._numeric = [pd.api.types.is_float_dtype(dt) for dt in self._frame.dtypes]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._frame)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._frame.shape[1]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            return _format(self._value(index.row(), index.column()), self._numeric[index.column()])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if _is_missing(self._value(index.row(), index.column())):
+                return _MISSING_BRUSH
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and self._numeric[index.column()]:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            if section >= self._frame.shape[1]:
+                return None
+            name = str(self._frame.columns[section])
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{name} (target)" if name == self._highlight else name
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{name} ({self._frame.dtypes.iloc[section]})"
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(section)
+        return None
+
+    def value(self, row: int, column: int) -> Any:
+        """The raw value at (row, column)."""
+        return self._value(row, column)
+
+    def _value(self, row: int, column: int) -> Any:
+        block_no = row // BLOCK_ROWS
+        key = (column, block_no)
+        block = self._blocks.get(key)
+        if block is None:
+            start = block_no * BLOCK_ROWS
+            block = self._frame.iloc[start:start + BLOCK_ROWS, column].to_numpy()
+            self._blocks[key] = block
+            if len(self._blocks) > MAX_BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(key)
+        return block[row - block_no * BLOCK_ROWS]
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _format(value: Any, is_float: bool) -> str:
+    if _is_missing(value):
+        return "NaN"
+    if is_float or isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    return str(value)
