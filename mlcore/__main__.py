@@ -1,0 +1,7 @@
+"""`python -m mlcore` is the `mlcore` command."""
+
+import sys
+
+from mlcore.cli import main
+
+sys.exit(main())
