@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,10 @@ ENGINES = {"xlsx": "openpyxl", "xls": "xlrd"}
 
 def _open(path: Path, fmt: str) -> pd.ExcelFile:
     try:
-        return pd.ExcelFile(path, engine=ENGINES[fmt])
+        with warnings.catch_warnings():
+            # pandas deprecates xlrd in favour of calamine, which this project does not ship
+            warnings.filterwarnings("ignore", message="The xlrd engine is deprecated")
+            return pd.ExcelFile(path, engine=ENGINES[fmt])
     except (zipfile.BadZipFile, KeyError, EOFError, ValueError, OSError, TypeError) as exc:
         raise DataImportError(f"{path.name}: not a readable Excel workbook (corrupt or truncated: {exc})") from None
     except Exception as exc:  # xlrd and openpyxl raise their own types for broken files
@@ -43,7 +47,7 @@ def _resolve_sheet(path: Path, names: list[str], wanted: str | int) -> str:
 
 def _parse_sheet(path: Path, book: pd.ExcelFile, sheet: str) -> pd.DataFrame:
     try:
-        raw = book.parse(sheet, header=None)
+        raw = pd.read_excel(book, sheet_name=sheet, header=None)
     except Exception as exc:
         raise DataImportError(f"{path.name}: sheet {sheet!r} cannot be read ({type(exc).__name__}: {exc})") from None
     return raw.dropna(how="all").dropna(axis=1, how="all")

@@ -16,21 +16,21 @@ def _string_digest(series: pd.Series) -> bytes:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    h = hashlib.sha256()
+    lengths_hash, data_hash = hashlib.sha256(), hashlib.sha256()
     values = pa.array(series, type=pa.large_string(), from_pandas=True) if series.dtype == object else pa.array(series)
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     for chunk in chunks:
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             chunk = chunk.cast(pa.large_string())
         lengths = pc.binary_length(chunk).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        h.update(lengths.tobytes())
+        lengths_hash.update(lengths.tobytes())
         offsets_buffer, data_buffer = chunk.buffers()[1], chunk.buffers()[2]
         if data_buffer is None or len(chunk) == 0:
             continue
         width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
         offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
-        h.update(memoryview(data_buffer)[int(offsets[0]) : int(offsets[-1])])
-    return h.digest()
+        data_hash.update(memoryview(data_buffer)[int(offsets[0]) : int(offsets[-1])])
+    return lengths_hash.digest() + data_hash.digest()
 
 
 def _column_digest(series: pd.Series) -> bytes:

@@ -12,7 +12,7 @@ from mlcore.errors import DataValidationError
 
 TOP_VALUES = 10
 _QUANTILES = (0.25, 0.5, 0.75)
-# a numeric target with at most this many distinct integer values is summarised as classes
+# an integer target with at most this many distinct values is summarised as classes
 MAX_NUMERIC_CLASSES = 20
 
 
@@ -82,8 +82,8 @@ def _datetime_stats(series: pd.Series) -> dict[str, Any]:
 def _target_summary(series: pd.Series) -> dict[str, Any]:
     present = series.dropna()
     distinct = present.nunique()
-    integral = _is_numeric(series) and bool(np.all(np.mod(present.to_numpy(dtype="float64"), 1) == 0))
-    if not _is_numeric(series) or (integral and distinct <= MAX_NUMERIC_CLASSES):
+    integer = pd.api.types.is_integer_dtype(series.dtype)
+    if not _is_numeric(series) or (integer and distinct <= MAX_NUMERIC_CLASSES):
         counts = present.value_counts(sort=True)
         return {
             "kind": "categorical",

@@ -46,6 +46,7 @@ class TextSniff:
     delimiter: str
     decimal: str
     quoted_newlines: bool
+    header_fields: int = 0
     warnings: list[str] = field(default_factory=list)
     unsure: bool = False
 
@@ -255,4 +256,6 @@ def sniff_text(
         mark, dec_unsure = sniff_decimal(text, truncated, delimiter)
         unsure = unsure or dec_unsure
     quoted_newlines = any("\n" in m.group(0) or "\r" in m.group(0) for m in _QUOTED.finditer(text))
-    return TextSniff(reported, codec, delimiter, mark, quoted_newlines, warnings, unsure)
+    lines = _sample_lines(text, truncated=False, limit=1)
+    header_fields = lines[0].count(delimiter) + 1 if lines else 0
+    return TextSniff(reported, codec, delimiter, mark, quoted_newlines, header_fields, warnings, unsure)

@@ -39,7 +39,8 @@ def _parse(path: Path, sniff: TextSniff, newlines_in_values: bool) -> pa.Table:
 def _explain(path: Path, sniff: TextSniff, error: Exception) -> DataImportError:
     message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if "Empty CSV file" in message:
-        return DataImportError(f"{path.name}: the file is empty (no header, no rows)")
+        # the sample had text, so this is a lone header line without a line break
+        return DataImportError(f"{path.name}: has a header ({sniff.header_fields} columns) but no data rows")
     if "Expected" in message and "columns" in message:
         shown = "tab" if sniff.delimiter == "\t" else repr(sniff.delimiter)
         return DataImportError(
