@@ -1,0 +1,202 @@
+"""The main window over a FakeWorkspace: import → preview → prepare → train → cancel, errors, close."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pandas as pd
+from PySide6.QtCore import QTimer
+
+from mlcore.errors import NotFoundError
+
+
+def _wait_idle(qtbot, window, timeout=5000):
+    qtbot.waitUntil(lambda: not window.jobs.running(), timeout=timeout)
+
+
+class Heartbeat:
+    """A 10 ms timer on the UI thread; the largest gap between ticks is the worst stall."""
+
+    def __init__(self, interval_ms: int = 10) -> None:
+        self.ticks: list[float] = []
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def __enter__(self) -> "Heartbeat":
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.stop()
+
+    def max_gap_ms(self) -> float:
+        gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:])]
+        return 1000 * max(gaps) if gaps else float("inf")
+
+
+def test_import_prepare_train_flow(qtbot, make_window, fake_workspace):
+    window = make_window(fake_workspace)
+    datasets = window.datasets_tab
+    with qtbot.waitSignal(datasets.sig_dataset_loaded, timeout=5000):
+        datasets.import_sample("flowers")
+    assert datasets.model.rowCount() == 150
+    assert datasets.model.columnCount() == 5
+    assert datasets.dataset_list.count() == 1
+    assert "species (target)" == datasets.model.headerData(4, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal)
+    # the column profile shows the selected column's statistics and a chart
+    datasets.profile.select_column("petal_length")
+    stats = {datasets.profile.stats.item(r, 0).text(): datasets.profile.stats.item(r, 1).text()
+             for r in range(datasets.profile.stats.rowCount())}
+    assert stats["count"] == "150" and stats["max"] == "40"
+    assert sum(datasets.profile.chart.values) == 150
+    datasets.profile.select_column("species")
+    assert sorted(datasets.profile.chart.values) == [50, 50, 50]
+
+    prep = window.preparation_tab
+    _wait_idle(qtbot, window)
+    assert prep.picker.target() == "species"
+    prep.outlier_combo.setCurrentText("zscore")
+    with qtbot.waitSignal(prep.sig_cleaned, timeout=5000) as cleaned:
+        prep.run_clean(save=False)
+    assert cleaned.args[0]["original_rows"] == 150 and cleaned.args[0]["cleaned_rows"] == 149
+    assert "150 → 149" in prep.clean_result.text()
+    with qtbot.waitSignal(prep.sig_features_selected, timeout=5000):
+        prep.run_selection()
+    assert len(prep.importance_chart.values) == 4
+    with qtbot.waitSignal(prep.sig_split_done, timeout=5000):
+        prep.run_split()
+    assert "105 / 15 / 30" in prep.split_result.text()
+    prep.recipe_name.setText("flowers-standard")
+    with qtbot.waitSignal(prep.sig_recipe_saved, timeout=1000):
+        prep.save_recipe()
+    assert fake_workspace.get_recipe("flowers-standard").recipe["scaling"] == "standard"
+
+    train = window.training_tab.train_view
+    _wait_idle(qtbot, window)
+    assert train.task_combo.currentText() == "classification"
+    assert train.recipe_combo.findText("flowers-standard") >= 0
+    train.recipe_combo.setCurrentText("flowers-standard")
+    fake_workspace.iterations = 60
+    fake_workspace.step_delay = 0.005  # long enough for the heartbeat to watch
+    with Heartbeat() as beat, qtbot.waitSignal(train.sig_training_ended, timeout=10000) as ended:
+        train.start_training()
+    assert ended.args == ["completed"]
+    job = fake_workspace.list_jobs()[-1]
+    assert job.config["recipe"] == "flowers-standard" and job.config["algorithm"] == "gradient_boosting"
+    # one point per iteration, per metric and split, drawn from the buffers
+    assert train.metric_counts == Counter({("logloss", "train"): 60, ("logloss", "validation"): 60,
+                                           ("accuracy", "validation"): 60})
+    assert len(train.loss_plot.curves["train logloss"]) == 60
+    assert len(train.loss_plot.curves["validation logloss"]) == 60
+    assert len(train.metric_plot.curves["validation accuracy"]) == 60
+    assert len(train.loss_plot.curves["train logloss"].item.xData) == 60
+    assert train.progress.value() == 1000
+    assert train.job_table.rowCount() == 1 and train.job_table.item(0, 3).text() == "completed"
+    assert len(beat.ticks) > 10 and beat.max_gap_ms() < 100
+    assert window.errors_seen == []
+
+
+def test_cancel_a_long_training_within_a_second_ui_stays_responsive(qtbot, make_window, fake_workspace):
+    fake_workspace.add_frame("flowers", pd.DataFrame({"x": range(100), "y": [0, 1] * 50}), target="y")
+    fake_workspace.iterations = 0  # as many as n_estimators says
+    fake_workspace.step_delay = 0.0005
+    window = make_window(fake_workspace)
+    _wait_idle(qtbot, window)
+    train = window.training_tab.train_view
+    train.param_form.set_values({"n_estimators": 2000})
+    with Heartbeat() as beat:
+        train.start_training()
+        qtbot.waitUntil(lambda: train.metric_counts[("logloss", "train")] >= 100, timeout=5000)
+        assert "1 running" in window.jobs_label.text()
+        t0 = time.perf_counter()
+        with qtbot.waitSignal(train.sig_training_ended, timeout=2000) as ended:
+            train.cancel_button.click()
+        took = time.perf_counter() - t0
+    assert ended.args == ["cancelled"] and took < 1.0
+    assert beat.max_gap_ms() < 100
+    assert 100 <= len(train.loss_plot.curves["train logloss"]) < 2000
+    assert train.start_button.isEnabled() and not train.cancel_button.isEnabled()
+    assert window.jobs_label.text() == "No running jobs"
+
+
+def test_user_errors_show_their_message_unexpected_ones_are_logged(qtbot, make_window, fake_workspace):
+    window = make_window(fake_workspace)
+    window.datasets_tab.import_sample("no-such-sample")
+    qtbot.waitUntil(lambda: len(window.errors_seen) == 1, timeout=3000)
+    assert window.errors_seen[0] == ("Cannot do that", "no sample dataset called 'no-such-sample'")
+
+    def broken(name, ctx=None):
+        raise ZeroDivisionError("internal slip")
+
+    fake_workspace.import_sample = broken
+    window.datasets_tab.import_sample("flowers")
+    qtbot.waitUntil(lambda: len(window.errors_seen) == 2, timeout=3000)
+    title, text = window.errors_seen[1]
+    assert title == "Unexpected error" and "ZeroDivisionError" in text
+    log = (fake_workspace.home / "logs" / "desktop.log").read_text()
+    assert "Traceback" in log and "internal slip" in log
+    assert isinstance(NotFoundError("x"), Exception)
+
+
+def test_import_file_asks_for_options_when_unsure_and_remembers_recent(qtbot, make_window, fake_workspace, tmp_path):
+    path = tmp_path / "semi.txt"
+    path.write_text("a;b;c\n1;2,5;x\n3;4,5;y\n", encoding="utf-8")
+    window = make_window(fake_workspace)
+    tab = window.datasets_tab
+    tab.import_file(path)
+    qtbot.waitUntil(lambda: tab.options_dialog is not None and tab.options_dialog.isVisible(), timeout=3000)
+    dialog = tab.options_dialog
+    dialog.delimiter.setCurrentIndex(dialog.delimiter.findData(";"))
+    dialog.decimal.setCurrentIndex(dialog.decimal.findData(","))
+    with qtbot.waitSignal(tab.sig_dataset_loaded, timeout=5000):
+        dialog.accept()
+    info = fake_workspace.list_datasets()[-1]
+    assert info.name == "semi" and info.column_names == ["a", "b", "c"]
+    assert tab.model.data(tab.model.index(0, 1)) == "2.5"
+    assert window.services.recent_files()[0] == str(path)
+    assert [a.text() for a in window.recent_menu.actions()] == [str(path)]
+
+
+def test_delete_asks_and_set_target(qtbot, make_window, fake_workspace):
+    fake_workspace.import_sample("flowers")
+    window = make_window(fake_workspace)
+    tab = window.datasets_tab
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 150, timeout=3000)
+    tab.set_target("petal_width")
+    assert fake_workspace.list_datasets()[0].target_column == "petal_width"
+    assert window.preparation_tab.picker.info().target_column == "petal_width"
+    tab.delete_current()
+    _wait_idle(qtbot, window)
+    assert fake_workspace.list_datasets() == []
+    assert tab.dataset_list.count() == 0 and tab.model.rowCount() == 0
+
+
+def test_close_while_training_cancels_and_waits(qtbot, make_window, fake_workspace):
+    fake_workspace.import_sample("flowers")
+    fake_workspace.iterations = 0
+    fake_workspace.step_delay = 0.01
+    window = make_window(fake_workspace)
+    _wait_idle(qtbot, window)
+    worker = window.training_tab.train_view.start_training()
+    qtbot.waitUntil(lambda: worker.fraction > 0, timeout=3000)
+    t0 = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - t0 < 1.5
+    assert not worker.isRunning() and worker.status == "cancelled"
+
+
+def test_settings_keep_geometry_tab_and_choices(qtbot, make_window, fake_workspace, qsettings):
+    window = make_window(fake_workspace)
+    window.show()
+    window.resize(1150, 640)
+    qtbot.wait(20)
+    window.select_tab("preparation")
+    window.preparation_tab.missing_combo.setCurrentText("median")
+    window.close()
+    again = make_window(fake_workspace)
+    again.show()
+    assert again.tabs.currentIndex() == 1
+    assert again.size().height() == 640  # (the offscreen screen is 800 px wide: width is clamped)
+    assert again.preparation_tab.missing_combo.currentText() == "median"
