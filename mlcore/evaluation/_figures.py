@@ -185,22 +185,32 @@ _SCORE_COLS = ("train_metric", "val_metric", "train_score", "val_score")
 
 
 def loss_curves_figure(history: list[dict]):
-    """Train/validation loss per iteration with the metric on a twin axis; learning curves too."""
+    """Train/validation loss per iteration with the metric on a twin axis; learning curves too.
+
+    A record is a learning-curve point when its ``mode`` is "learning_curve" or it carries a
+    ``train_size`` (as mlcore.training records them); its x value is then the training size.
+    """
     if not history:
         raise ConfigError("no training history to plot")
     df = pd.DataFrame(history)
-    if "iteration" not in df:
-        raise ConfigError("training history records need an 'iteration' field")
-    df["mode"] = df["mode"].fillna("iterations") if "mode" in df else "iterations"
+    if "iteration" not in df and "train_size" not in df:
+        raise ConfigError("training history records need an 'iteration' or 'train_size' field")
+    mode = df["mode"] if "mode" in df else pd.Series(np.nan, index=df.index, dtype=object)
+    sized = df["train_size"].notna() if "train_size" in df else pd.Series(False, index=df.index)
+    df["mode"] = mode.where(mode.notna(), np.where(sized, "learning_curve", "iterations"))
+    x = df["iteration"] if "iteration" in df else pd.Series(np.nan, index=df.index)
+    if "train_size" in df:
+        x = x.where(~((df["mode"] == "learning_curve") & sized), df["train_size"])
+    df["_x"] = pd.to_numeric(x, errors="coerce")
     modes = list(dict.fromkeys(df["mode"]))
     fig = new_figure(7.0, 4.0 * len(modes))
-    for ax, mode in zip(np.atleast_1d(fig.subplots(len(modes), 1)), modes):
-        _draw_history(ax, df[df["mode"] == mode].sort_values("iteration"), mode)
+    for ax, m in zip(np.atleast_1d(fig.subplots(len(modes), 1)), modes):
+        _draw_history(ax, df[df["mode"] == m].sort_values("_x"), m)
     return fig
 
 
 def _draw_history(ax, df: pd.DataFrame, mode: str) -> None:
-    x = pd.to_numeric(df["iteration"], errors="coerce")
+    x = df["_x"]
     metric = next((str(v) for v in df.get("metric_name", pd.Series(dtype=object)).dropna()), "metric")
     losses = [c for c in _LOSS_COLS if c in df and df[c].notna().any()]
     scores = [c for c in _SCORE_COLS if c in df and df[c].notna().any()]

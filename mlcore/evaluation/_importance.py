@@ -52,11 +52,26 @@ def trace_to_input(name: str, inputs: list[str] | None) -> str | None:
         return bare
     if name in inputs:
         return name
-    prefixes = [c for c in inputs if bare.startswith(c + "_")]
+    # one-hot / derived columns: "colour_red" (sklearn), "colour=red", "when.year" (mlcore.prep)
+    prefixes = [c for c in inputs if any(bare.startswith(c + sep) for sep in ("=", ".", "_"))]
     return max(prefixes, key=len) if prefixes else None
 
 
+def _prep_origins(pipeline: Any) -> dict[str, str]:
+    """Output-name -> input-column map from mlcore.prep's preprocessor, when the pipeline has one."""
+    prep = getattr(pipeline, "named_steps", {}).get("prep")
+    if prep is None:
+        return {}
+    try:
+        from mlcore.prep import input_feature_names
+
+        return {str(k): str(v) for k, v in input_feature_names(prep).items()}
+    except Exception:  # noqa: BLE001 - another kind of preprocessing: use the name heuristic
+        return {}
+
+
 def _native(model: Any) -> tuple[np.ndarray, str] | None:
+    """The estimator's own importance, looking through fitted wrappers (label encoders, target transforms)."""
     values = getattr(model, "feature_importances_", None)
     if values is not None:
         return np.asarray(values, dtype=float), "native"
@@ -64,6 +79,10 @@ def _native(model: Any) -> tuple[np.ndarray, str] | None:
     if coef is not None:
         coef = np.abs(np.asarray(coef, dtype=float))
         return (coef.mean(axis=0) if coef.ndim == 2 else coef), "coefficients"
+    for inner in ("estimator_", "regressor_", "best_estimator_"):
+        wrapped = getattr(model, inner, None)
+        if wrapped is not None and wrapped is not model:
+            return _native(wrapped)
     return None
 
 
@@ -87,7 +106,8 @@ def feature_importance(
         if front is not None:
             short = [n.split("__")[-1] for n in names]
             names = short if len(set(short)) == len(short) else names
-        traced = [trace_to_input(n, inputs) for n in names]
+        origins = _prep_origins(pipeline)
+        traced = [origins.get(n) or trace_to_input(n, inputs) for n in names]
         df = pd.DataFrame(
             {"feature": names, "importance": values, "std": np.nan, "source": source, "input_column": traced}
         )

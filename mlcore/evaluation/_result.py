@@ -109,6 +109,9 @@ def evaluate_predictions(
     """Metrics and bootstrap intervals from predictions already made."""
     check_task(task)
     yt, yp = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
+    missing = int(pd.isna(yt).sum())
+    if missing:
+        raise DataValidationError(f"{missing} of {len(yt)} rows have no target value; drop them before evaluating")
     if task == "regression":
         check_lengths(y_true=yt, y_pred=yp)
         yt, yp = _numeric(yt, "y_true"), _numeric(yp, "y_pred")
@@ -165,15 +168,18 @@ def evaluate_pipeline(
     if len(X) != len(y):
         raise DataValidationError(f"X has {len(X)} rows but the target has {len(y)}")
     y = as_array(y, "target")
-    if task == "regression" or not hasattr(pipeline, "predict_proba"):
-        ctx.progress(0.0, "predicting")
-        y_pred, proba, classes = pipeline.predict(X), None, getattr(pipeline, "classes_", None)
-        if threshold is not None:
-            raise ConfigError("a decision threshold needs a classifier with predict_proba")
-    else:
-        ctx.progress(0.0, "predicting probabilities")
-        proba, classes = pipeline.predict_proba(X), list(pipeline.classes_)
-        y_pred = apply_threshold(proba, classes, threshold) if threshold is not None else pipeline.predict(X)
+    probabilistic = task == "classification" and hasattr(pipeline, "predict_proba")
+    if threshold is not None and not probabilistic:
+        raise ConfigError("a decision threshold needs a classifier with predict_proba")
+    ctx.progress(0.0, "predicting")
+    try:
+        if probabilistic:
+            proba, classes = pipeline.predict_proba(X), list(pipeline.classes_)
+            y_pred = apply_threshold(proba, classes, threshold) if threshold is not None else pipeline.predict(X)
+        else:
+            y_pred, proba, classes = pipeline.predict(X), None, getattr(pipeline, "classes_", None)
+    except (KeyError, ValueError) as exc:  # missing columns, unconvertible values in the user's rows
+        raise DataValidationError(f"the model could not predict these rows: {exc}") from exc
     ctx.check_cancelled()
     names = [str(c) for c in X.columns] if hasattr(X, "columns") else None
     result = evaluate_predictions(

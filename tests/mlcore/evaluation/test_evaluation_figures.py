@@ -98,3 +98,20 @@ def test_unavailable_kinds(results, history):
         make_figure("loss_curves", result)
     assert available_figure_kinds(result) == ["residuals", "predicted_vs_actual"]
     assert available_figure_kinds(result, history=history, importance=importance) == FIGURE_KINDS["regression"]
+
+
+def test_learning_curve_records_from_the_training_engine_use_train_size():
+    """mlcore.training records learning-curve points with a point index and a train_size."""
+    from mlcore.evaluation._figures import loss_curves_figure
+
+    recs = [
+        {"iteration": i, "train_loss": 0.2, "val_loss": 0.6 - 0.1 * i, "train_metric": 0.95,
+         "val_metric": 0.7 + 0.05 * i, "metric_name": "accuracy", "elapsed": 0.1, "train_size": size}
+        for i, size in enumerate((30, 60, 120), start=1)
+    ]
+    fig = loss_curves_figure(recs)
+    ax = fig.axes[0]
+    assert ax.get_title() == "Learning curve" and ax.get_xlabel() == "training examples"
+    assert list(ax.get_lines()[0].get_xdata()) == [30, 60, 120]
+    labels = {ln.get_label() for a in fig.axes for ln in a.get_lines()}
+    assert {"train loss", "val loss", "train accuracy", "val accuracy"} <= labels

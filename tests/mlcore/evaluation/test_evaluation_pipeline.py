@@ -138,3 +138,29 @@ def test_permutation_importance_on_raw_columns_for_knn():
     assert imp["feature"].iloc[0].startswith("petal") and imp["std"].notna().all()
     with pytest.raises(ConfigError, match="permutation"):
         feature_importance(pipe)
+
+
+def test_missing_target_and_missing_columns_are_validation_errors(regression_case):
+    pipe, X, y = regression_case
+    y = y.copy()
+    y.iloc[3] = np.nan
+    with pytest.raises(DataValidationError, match="1 of .* rows have no target"):
+        evaluate_pipeline(pipe, X, y, "regression", n_boot=0)
+    with pytest.raises(DataValidationError, match="could not predict"):
+        evaluate_pipeline(pipe, X.drop(columns=["bmi"]), y.fillna(0), "regression", n_boot=0)
+
+
+def test_classifier_without_probabilities_still_evaluates():
+    from sklearn.datasets import load_iris
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    pipe = Pipeline([("prep", StandardScaler()), ("model", SVC())]).fit(X, y)
+    r = evaluate_pipeline(pipe, X, y, "classification", n_boot=50)
+    assert r.proba is None and r.metrics["roc_auc"] is None and r.classes == [0, 1, 2]
+    assert r.intervals["roc_auc"] == (None, None) and r.intervals["accuracy"][0] is not None
+    from mlcore.evaluation import available_figure_kinds
+
+    assert available_figure_kinds(r) == ["confusion_matrix", "confusion_matrix_normalized"]
