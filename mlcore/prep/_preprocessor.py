@@ -103,7 +103,7 @@ def build_preprocessor(recipe: PrepRecipe, X_train: pd.DataFrame, task: str, see
 
     branches = []
     if plan["numeric"]:
-        steps: list[tuple[str, Any]] = []
+        steps: list[tuple[str, Any]] = [("float", ToFloat())]
         if recipe.outlier_method != "none" and recipe.outlier_action == "clip":
             steps.append(("clip", OutlierClipper(recipe.outlier_method, float(recipe.outlier_threshold))))
         steps.append(("impute", SimpleImputer(strategy=recipe.numeric_imputation,

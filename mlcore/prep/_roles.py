@@ -93,6 +93,8 @@ def detect_column_roles(X: pd.DataFrame, max_levels: int = 20) -> ColumnRoles:
             roles.boolean.append(name)
         elif pd.api.types.is_datetime64_any_dtype(s.dtype) or is_text_datetime(s):
             roles.datetime.append(name)
+        elif pd.api.types.is_timedelta64_dtype(s.dtype):
+            roles.numeric.append(name)  # durations become seconds
         elif pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
             roles.numeric.append(name)
             if _is_id_like(name, s, n_unique):

@@ -89,8 +89,18 @@ class AsText(_ColumnwiseTransformer):
         return out
 
 
+def column_as_float(s: pd.Series) -> np.ndarray:
+    """A column as float64: numbers as they are, bool -> 0/1, durations -> seconds, missing -> NaN."""
+    if pd.api.types.is_timedelta64_dtype(s.dtype):
+        return s.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
+    if (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)) \
+            and not isinstance(s.dtype, pd.CategoricalDtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(pd.Series(_missing_to_nan(s)), errors="coerce").to_numpy(dtype=np.float64)
+
+
 class ToFloat(_ColumnwiseTransformer):
-    """Cast every column to float64 (bool -> 0/1; pd.NA/None -> NaN)."""
+    """Cast every column to float64 (bool -> 0/1; durations -> seconds; pd.NA/None/text -> NaN)."""
 
     def fit(self, X, y=None):
         self._start_fit(X)
@@ -100,7 +110,7 @@ class ToFloat(_ColumnwiseTransformer):
         frame = self._start_transform(X)
         out = np.empty(frame.shape, dtype=np.float64)
         for j in range(frame.shape[1]):
-            out[:, j] = pd.to_numeric(pd.Series(_missing_to_nan(frame[j])), errors="coerce").to_numpy(dtype=float)
+            out[:, j] = column_as_float(frame[j])
         return out
 
 

@@ -91,3 +91,10 @@ def test_unique_integers_in_random_order_are_not_ids_unless_named():
     values = rng.permutation(np.arange(0, 600, 7))[:40]  # unique, unsorted, gaps
     roles = detect_column_roles(pd.DataFrame({"income": values, "user_id": values}))
     assert roles.id_like == ["user_id"]
+
+
+def test_durations_and_numeric_categories():
+    df = pd.DataFrame({"wait": pd.to_timedelta(["1h", "2h", None]),
+                       "grade": pd.Series([1, 2, 1]).astype("category")})
+    roles = detect_column_roles(df)
+    assert roles.numeric == ["wait"] and roles.categorical == ["grade"]

@@ -72,3 +72,9 @@ def test_feature_selector_defaults_to_half_and_exposes_scores():
     assert list(sel.get_feature_names_out()) == [f"x{i}" for i in np.flatnonzero(sel.support_)]
     assert sel.transform(X).shape == (50, 3)
     assert FeatureSelector("correlation", 99, "regression").fit(X, y).transform(X).shape == (50, 5)
+
+
+def test_to_float_turns_durations_into_seconds():
+    df = pd.DataFrame({"d": pd.to_timedelta(["1h", None, "90s"]), "n": pd.array([1, None, 3], dtype="Int64")})
+    out = ToFloat().fit_transform(df)
+    assert out[0].tolist() == [3600.0, 1.0] and np.isnan(out[1]).all() and out[2].tolist() == [90.0, 3.0]
