@@ -157,14 +157,16 @@ class DeploymentOps:
         raise ConfigError("Say which model predicts: a model id, a model name (its production version) "
                           "or an A/B test name.")
 
-    def predict(self, features: "dict[str, Any] | list[dict[str, Any]]", model_id: str | None = None,
+    def predict(self, features: "dict[str, Any] | list[dict[str, Any]] | pd.DataFrame", model_id: str | None = None,
                 ab_test_name: str | None = None, user_id: str | None = None,
                 name: str | None = None) -> dict[str, Any]:
         """Predict rows given as feature dicts and log them (seed: POST /models/predict)."""
         import pandas as pd
 
-        rows = [features] if isinstance(features, dict) else list(features)
-        frame = pd.DataFrame(rows)
+        if isinstance(features, pd.DataFrame):
+            frame = features
+        else:
+            frame = pd.DataFrame([features] if isinstance(features, dict) else list(features))
         arm = None
         if ab_test_name:
             from mlcore.deployment.ab import assign_arm

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mlcore._ws_datasets import DatasetOps
 from mlcore._ws_deploy import DeploymentOps
+from mlcore._ws_evaluation import EvaluationOps
 from mlcore._ws_preparation import PreparationOps
 from mlcore._ws_registry import RegistryOps
 from mlcore._ws_training import TrainingOps
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 __all__ = ["Workspace"]
 
 
-class Workspace(DatasetOps, PreparationOps, TrainingOps, RegistryOps, DeploymentOps):
+class Workspace(DatasetOps, PreparationOps, TrainingOps, RegistryOps, DeploymentOps,
+                EvaluationOps):
     """All operations of the seed's API, on one workspace folder."""
 
     def __init__(self, home: str | os.PathLike | None = None, db_url: str | None = None) -> None:
