@@ -25,7 +25,7 @@ from mlcore.jobs import JobContext
 
 BINARY_DEFAULT = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "f1_macro", "roc_auc", "mcc", "log_loss")
 MULTICLASS_DEFAULT = ("accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "roc_auc", "mcc", "log_loss")
-REGRESSION_DEFAULT = ("r2", "rmse", "mae", "mape")
+REGRESSION_DEFAULT = ("r2", "rmse", "mae", "mape", "explained_variance", "median_absolute_error")
 
 CLASSIFICATION_METRICS = frozenset(
     BINARY_DEFAULT + MULTICLASS_DEFAULT

@@ -89,9 +89,13 @@ def text_report(result: Any) -> str:
 
 
 def _summary(result: Any) -> str:
-    parts = [f"Task: {result.task} ({result.kind}), {result.n_rows} rows"]
+    kind = f" ({result.kind})" if result.task == "classification" else ""
+    parts = [f"Task: {result.task}{kind}, {result.n_rows} rows"]
     if result.is_binary and result.threshold is not None:
         parts.append(f"decision threshold {result.threshold:.3f} for class {result.classes[1]!s}")
+    n_boot = result.meta.get("bootstrap_resamples")
+    if n_boot:
+        parts.append(f"intervals: percentile bootstrap, {n_boot} resamples")
     return ", ".join(parts)
 
 
@@ -125,6 +129,11 @@ def html_table(df: pd.DataFrame, max_rows: int = 50, index: bool = False) -> str
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
+
+
+def _rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its index labelled as the row id (so a reader can find the row in the data)."""
+    return df.rename_axis("row")
 
 
 def _figures_html(result, history, importance) -> list[str]:
@@ -176,10 +185,10 @@ def write_html_report(
     else:
         body.append("<p>Not applicable to regression.</p>")
     body += [f"<h2>{SECTIONS[4]}</h2>", f"<p>The {len(worst)} rows with the largest "
-             f"{'absolute error' if result.task == 'regression' else 'loss'}.</p>", html_table(worst, max_rows=200)]
+             f"{'absolute error' if result.task == 'regression' else 'loss'}.</p>", html_table(_rows(worst), max_rows=200, index=True)]
     body.append(f"<h2>{SECTIONS[5]}</h2>")
     for name, frame in examples.items():
-        body += [f"<h3>{_e(name.capitalize())}</h3>", html_table(frame) if len(frame) else "<p>None.</p>"]
+        body += [f"<h3>{_e(name.capitalize())}</h3>", html_table(_rows(frame), index=True) if len(frame) else "<p>None.</p>"]
     info = {"task": result.task, "rows": result.n_rows, "classes": result.classes, "threshold": result.threshold,
             "confidence level": result.level, **result.meta, **(meta or {}),
             "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}

@@ -117,7 +117,8 @@ def evaluate_predictions(
         yt, yp = _numeric(yt, "y_true"), _numeric(yp, "y_pred")
         metrics = regression_metrics(yt, yp)
         intervals = bootstrap_intervals(task, yt, yp, n_boot=n_boot, seed=seed, level=level, ctx=ctx) if n_boot else {}
-        return EvaluationResult(task, metrics, intervals, len(yt), yt, yp, feature_names=feature_names, level=level)
+        return EvaluationResult(task, metrics, intervals, len(yt), yt, yp, feature_names=feature_names, level=level,
+                                meta={"bootstrap_resamples": n_boot})
     p = proba_2d(proba)
     if classes is None and p is not None:
         classes = label_space(yt, yp)
@@ -138,7 +139,8 @@ def evaluate_predictions(
     if threshold is None and classes is not None and len(classes) == 2 and p is not None:
         threshold = 0.5  # what predict() does for a probabilistic binary classifier
     return EvaluationResult(
-        task, metrics, intervals, len(yt), yt, yp, p, classes, threshold, feature_names, level
+        task, metrics, intervals, len(yt), yt, yp, p, classes, threshold, feature_names, level,
+        meta={"bootstrap_resamples": n_boot},
     )
 
 

@@ -63,3 +63,15 @@ def test_report_before_evaluate_and_ambiguous_proba():
         ModelEvaluator().evaluate([0, 1, 1], [0, 1, 1], np.full((3, 3), 1 / 3))
     with pytest.raises(ConfigError):
         ModelEvaluator(task_type="ranking")
+
+
+def test_importing_the_package_stays_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mlcore.evaluation as ev; "
+        "heavy = [m for m in ('sklearn', 'matplotlib', 'seaborn', 'PySide6') if m in sys.modules]; "
+        "assert not heavy, heavy; assert 'ModelEvaluator' in dir(ev)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
