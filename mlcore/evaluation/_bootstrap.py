@@ -80,10 +80,6 @@ def _classification_fns(yt, yp, proba, classes, metrics) -> dict[str, Callable[[
     def counts(c):
         return c @ yt_1h, c @ yp_1h, c @ both
 
-    def per_class(c):
-        t, p, tp = counts(c)
-        return t, _safe_div(tp, p), _safe_div(tp, t), _safe_div(2 * tp, t + p)
-
     fns["accuracy"] = lambda c: c @ correct / n
 
     def balanced(c):
@@ -93,13 +89,19 @@ def _classification_fns(yt, yp, proba, classes, metrics) -> dict[str, Callable[[
         return np.nanmean(rec, axis=1)
 
     fns["balanced_accuracy"] = balanced
+    def by_class(c, i):
+        t, p, tp = counts(c)
+        return t, (_safe_div(tp, p), _safe_div(tp, t), _safe_div(2 * tp, t + p))[i]
+
+    def weighted(c, i):
+        t, v = by_class(c, i)
+        return _safe_div((v * t).sum(axis=1), t.sum(axis=1))
+
     for i, name in enumerate(("precision", "recall", "f1")):
         if binary:
-            fns[name] = lambda c, i=i: per_class(c)[i + 1][:, 1]
-        fns[f"{name}_macro"] = lambda c, i=i: per_class(c)[i + 1].mean(axis=1)
-        fns[f"{name}_weighted"] = lambda c, i=i: _safe_div(
-            (per_class(c)[i + 1] * per_class(c)[0]).sum(axis=1), per_class(c)[0].sum(axis=1)
-        )
+            fns[name] = lambda c, i=i: by_class(c, i)[1][:, 1]
+        fns[f"{name}_macro"] = lambda c, i=i: by_class(c, i)[1].mean(axis=1)
+        fns[f"{name}_weighted"] = lambda c, i=i: weighted(c, i)
 
     def mcc(c):
         t, p, tp = counts(c)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mlcore.errors import ConfigError, DataValidationError
+from mlcore.evaluation._common import check_task
 from mlcore.jobs import JobContext
 
 
@@ -96,7 +97,14 @@ def feature_importance(
     ctx: JobContext | None = None,
     max_rows: int = 5000,
 ) -> pd.DataFrame:
-    """Importance per feature, sorted: columns feature, importance, std, source, input_column."""
+    """Importance per feature, sorted: columns feature, importance, std, source, input_column.
+
+    "native" (tree importances) and "coefficients" (mean |coef| over classes) come from the
+    estimator; otherwise "permutation" importance on the raw input columns of ``X``: the drop
+    in the model's own score (accuracy or R²) when a column is shuffled, ``n_repeats`` times.
+    """
+    if task is not None:
+        check_task(task)
     front, model = _split(pipeline)
     native = _native(model)
     inputs = _input_columns(pipeline, X)

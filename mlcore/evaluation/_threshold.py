@@ -37,9 +37,8 @@ def apply_threshold(proba: Any, classes: Any, threshold: float) -> np.ndarray:
     classes = list(classes)
     if len(classes) != 2:
         raise ConfigError(f"a decision threshold needs exactly 2 classes, got {len(classes)}: {classes}")
-    t = _check_threshold(threshold)
-    out = np.empty(len(_positive_scores(proba)), dtype=object)
-    pos = _positive_scores(proba) >= t
+    pos = _positive_scores(proba) >= _check_threshold(threshold)
+    out = np.empty(len(pos), dtype=object)
     out[pos], out[~pos] = classes[1], classes[0]
     try:  # keep the label dtype (int labels stay ints)
         return out.astype(np.asarray(classes).dtype)

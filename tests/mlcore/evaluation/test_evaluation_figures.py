@@ -61,7 +61,6 @@ def test_multiclass_roc_has_one_curve_per_class(results):
 
 
 def test_loss_curves_draw_metric_on_twin_axis_and_learning_curve(history):
-    result = None  # loss_curves needs only the history
     from mlcore.evaluation._figures import loss_curves_figure
 
     fig = loss_curves_figure(history)
@@ -69,7 +68,7 @@ def test_loss_curves_draw_metric_on_twin_axis_and_learning_curve(history):
     assert "Training curves" in titles and "Learning curve" in titles
     assert len(fig.axes) == 3  # iterations axis + its twin, learning-curve axis
     xlabels = {ax.get_xlabel() for ax in fig.axes}
-    assert "training examples" in xlabels and result is None
+    assert "training examples" in xlabels
     with pytest.raises(ConfigError):
         loss_curves_figure([])
 
