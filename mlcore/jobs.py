@@ -165,7 +165,9 @@ class ConsoleContext(JobContext):
         if self.quiet:
             return
         now = time.monotonic()
-        if fraction < 1.0 and now - self._last_draw < 0.1:
+        tty = getattr(self.stream, "isatty", lambda: False)()
+        # a terminal gets a redrawn bar; a log file or pipe gets a plain line every few seconds
+        if fraction < 1.0 and now - self._last_draw < (0.1 if tty else 5.0):
             return
         self._last_draw = now
         self._last_fraction = fraction
@@ -174,9 +176,9 @@ class ConsoleContext(JobContext):
         filled = int(self.width * fraction)
         bar = "#" * filled + "-" * (self.width - filled)
         eta_s = "--" if eta != eta else f"{eta:5.0f}s"
-        line = f"\r[{bar}] {fraction * 100:5.1f}%  {elapsed:5.0f}s elapsed  ETA {eta_s}  {message[:40]:<40}"
-        self.stream.write(line)
-        if fraction >= 1.0:
+        line = f"[{bar}] {fraction * 100:5.1f}%  {elapsed:5.0f}s elapsed  ETA {eta_s}  {message[:40]:<40}"
+        self.stream.write(f"\r{line}" if tty else f"{line.rstrip()}\n")
+        if fraction >= 1.0 and tty:
             self.stream.write("\n")
         self.stream.flush()
 
@@ -186,6 +188,7 @@ class ConsoleContext(JobContext):
             self.stream.flush()
 
     def finish(self) -> None:
-        if not self.quiet and self._last_fraction < 1.0 and self._last_draw:
+        tty = getattr(self.stream, "isatty", lambda: False)()
+        if not self.quiet and tty and self._last_fraction < 1.0 and self._last_draw:
             self.stream.write("\n")
             self.stream.flush()
