@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mlcore.workspace import Workspace
 
     workspace = Workspace(args.home or default_home())
-    window = MainWindow(workspace)
+    # interactive start: show the window first, build the tabs right after
+    window = MainWindow(workspace, lazy_tabs=args.screenshot is None)
     if args.tab:
         window.select_tab(args.tab)
     try:

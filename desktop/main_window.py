@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
@@ -14,20 +14,19 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import ErrorHandler, log_path_for
 from desktop.services import Services, WorkspaceEvents
-from desktop.tabs.datasets import DatasetsTab
 from desktop.tabs.placeholder import PlaceholderTab
-from desktop.tabs.preparation import PreparationTab
-from desktop.tabs.training import TrainingTab
 from desktop.workers import JobManager
 
 TAB_NAMES = ("datasets", "preparation", "training", "evaluation", "registry")
+TAB_LABELS = ("Datasets", "Preparation", "Training", "Evaluation", "Registry")
 APP_TITLE = "ML Workbench"
 
 
 class MainWindow(QMainWindow):
     """The application window over one Workspace."""
 
-    def __init__(self, workspace: Any, settings: QSettings | None = None) -> None:
+    def __init__(self, workspace: Any, settings: QSettings | None = None, lazy_tabs: bool = False) -> None:
+        """``lazy_tabs``: show the window first and build the tabs (pandas, pyqtgraph) just after."""
         super().__init__()
         self.workspace = workspace
         self.setWindowTitle(f"{APP_TITLE} — {workspace.home}")
@@ -38,18 +37,14 @@ class MainWindow(QMainWindow):
             settings=settings if settings is not None else QSettings(), events=WorkspaceEvents(self),
         )
         self._quitting = False
+        self._tabs_built = False
+        self._pending_tab: int | None = None
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.datasets_tab = DatasetsTab(self.services)
-        self.preparation_tab = PreparationTab(self.services)
-        self.training_tab = TrainingTab(self.services)
-        self.evaluation_tab = PlaceholderTab("Evaluation", "Metrics, plots and reports of trained models — coming next.")
-        self.registry_tab = PlaceholderTab("Registry", "Model versions, stages, A/B tests, prediction and export — coming next.")
-        for widget, label in [(self.datasets_tab, "Datasets"), (self.preparation_tab, "Preparation"),
-                              (self.training_tab, "Training"), (self.evaluation_tab, "Evaluation"),
-                              (self.registry_tab, "Registry")]:
-            self.tabs.addTab(widget, label)
+        for label in TAB_LABELS:
+            loading = PlaceholderTab(label, "Loading…")
+            self.tabs.addTab(loading, label)
         self.setCentralWidget(self.tabs)
 
         self._build_menus()
@@ -58,6 +53,37 @@ class MainWindow(QMainWindow):
         self.services.events.sig_recent_files_changed.connect(self._fill_recent_menu)
         self.services.events.sig_dataset_chosen.connect(self._on_dataset_chosen)
         self._restore_state()
+        if lazy_tabs:
+            QTimer.singleShot(30, self.ensure_tabs)
+        else:
+            self.ensure_tabs()
+
+    def ensure_tabs(self) -> None:
+        """Build the real tabs (once)."""
+        if self._tabs_built:
+            return
+        self._tabs_built = True
+        from desktop.tabs.datasets import DatasetsTab
+        from desktop.tabs.preparation import PreparationTab
+        from desktop.tabs.training import TrainingTab
+
+        current = self._pending_tab if self._pending_tab is not None else self.tabs.currentIndex()
+        self.datasets_tab = DatasetsTab(self.services)
+        self.preparation_tab = PreparationTab(self.services)
+        self.training_tab = TrainingTab(self.services)
+        self.evaluation_tab = PlaceholderTab("Evaluation", "Metrics, plots and reports of trained models — coming next.")
+        self.registry_tab = PlaceholderTab("Registry", "Model versions, stages, A/B tests, prediction and export — coming next.")
+        widgets = [self.datasets_tab, self.preparation_tab, self.training_tab, self.evaluation_tab, self.registry_tab]
+        self.tabs.setUpdatesEnabled(False)
+        for i, (widget, label) in enumerate(zip(widgets, TAB_LABELS)):
+            old = self.tabs.widget(i)
+            self.tabs.removeTab(i)
+            self.tabs.insertTab(i, widget, label)
+            old.deleteLater()
+        self.tabs.setCurrentIndex(current)
+        self.tabs.setUpdatesEnabled(True)
+        # a dataset may have been chosen while the tabs were being built
+        self._on_dataset_chosen(self.datasets_tab.current_dataset_id() or "")
 
     # -- public -----------------------------------------------------------------------------
     def tab(self, name: str) -> QWidget:
@@ -65,16 +91,18 @@ class MainWindow(QMainWindow):
         return self.tabs.widget(TAB_NAMES.index(name.lower()))
 
     def select_tab(self, name: str) -> None:
-        self.tabs.setCurrentIndex(TAB_NAMES.index(name.lower()))
+        index = TAB_NAMES.index(name.lower())
+        self._pending_tab = index
+        self.tabs.setCurrentIndex(index)
 
     # -- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.import_action = QAction("&Import…", self, shortcut=QKeySequence.StandardKey.Open)
-        self.import_action.triggered.connect(lambda: self.datasets_tab.choose_file())
+        self.import_action.triggered.connect(lambda: self._datasets().choose_file())
         file_menu.addAction(self.import_action)
         import_options = QAction("Import with &options…", self)
-        import_options.triggered.connect(lambda: self.datasets_tab.choose_file(ask_options=True))
+        import_options.triggered.connect(lambda: self._datasets().choose_file(ask_options=True))
         file_menu.addAction(import_options)
         self.samples_menu = file_menu.addMenu("&Sample datasets")
         self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
@@ -96,15 +124,19 @@ class MainWindow(QMainWindow):
         for sample in self.services.guarded(self.workspace.list_samples) or []:
             action = self.samples_menu.addAction(f"{sample.title} ({sample.rows} rows, {sample.task})")
             action.setToolTip(sample.description)
-            action.triggered.connect(lambda _=False, n=sample.name: self.datasets_tab.import_sample(n))
+            action.triggered.connect(lambda _=False, n=sample.name: self._datasets().import_sample(n))
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         files = self.services.recent_files()
         for path in files:
             action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _=False, p=path: self.datasets_tab.import_file(p))
+            action.triggered.connect(lambda _=False, p=path: self._datasets().import_file(p))
         self.recent_menu.setEnabled(bool(files))
+
+    def _datasets(self) -> Any:
+        self.ensure_tabs()
+        return self.datasets_tab
 
     def _show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_TITLE}",
@@ -144,6 +176,8 @@ class MainWindow(QMainWindow):
         self.cancel_all_button.setVisible(bool(running))
 
     def _on_dataset_chosen(self, dataset_id: str) -> None:
+        if not dataset_id or not hasattr(self, "training_tab"):
+            return  # the tabs are still being built; ensure_tabs passes the choice on
         self.preparation_tab.choose_dataset(dataset_id)
         self.training_tab.choose_dataset(dataset_id)
 
@@ -175,7 +209,8 @@ class MainWindow(QMainWindow):
         self.services.settings.setValue("window/geometry", self.saveGeometry())
         self.services.settings.setValue("window/tab", self.tabs.currentIndex())
         self.services.settings.sync()
-        for tab in (self.datasets_tab, self.preparation_tab, self.training_tab):
-            tab.shutdown()
+        if self._tabs_built:
+            for tab in (self.datasets_tab, self.preparation_tab, self.training_tab):
+                tab.shutdown()
         self.errors.close_dialogs()
         event.accept()

@@ -76,13 +76,22 @@ def _duration(start: Any, end: Any) -> str:
     return f"{(b - a).total_seconds():.1f} s"
 
 
+def test_metrics(job: Any) -> dict[str, float]:
+    """The job's headline metrics on the test rows (numbers only)."""
+    evaluation = (job.results or {}).get("evaluation") or {}
+    if isinstance(evaluation.get("test"), dict):
+        evaluation = evaluation["test"]
+    metrics = evaluation.get("metrics", evaluation)
+    if not isinstance(metrics, dict):
+        return {}
+    return {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 def _headline(job: Any) -> str:
     if job.error:
         return str(job.error).splitlines()[0][:80]
-    evaluation = (job.results or {}).get("evaluation") or {}
-    metrics = evaluation.get("metrics", evaluation) if isinstance(evaluation, dict) else {}
+    metrics = test_metrics(job)
     for key in ("accuracy", "f1", "roc_auc", "r2", "rmse", "mae"):
-        value = metrics.get(key) if isinstance(metrics, dict) else None
-        if isinstance(value, (int, float)):
-            return f"{key} {value:.4g}"
+        if key in metrics:
+            return f"test {key} {metrics[key]:.4g}"
     return ""

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from desktop.plots import LivePlot
 from desktop.services import Services
-from desktop.tabs.training.job_list import JobTable
+from desktop.tabs.training.job_list import JobTable, test_metrics
 from desktop.tabs.training.param_form import ParamForm
 from desktop.widgets.dataset_picker import DatasetPicker
 from desktop.workers import JobWorker
@@ -151,7 +151,7 @@ class TrainView(QWidget):
         self.time_label = QLabel("Not running")
         self.time_label.setObjectName("hint")
         self.loss_plot = LivePlot("Loss per iteration", "loss")
-        self.metric_plot = LivePlot("Validation metric per iteration", "metric")
+        self.metric_plot = LivePlot("Metric per iteration", "metric")
         self.result_label = QLabel("")
         self.result_label.setObjectName("result")
         self.result_label.setWordWrap(True)
@@ -382,15 +382,14 @@ def _loads(text: Any) -> dict[str, Any] | None:
 
 
 def _summary(job: Any) -> str:
-    evaluation = (job.results or {}).get("evaluation") or {}
-    metrics = evaluation.get("metrics", evaluation) if isinstance(evaluation, dict) else {}
-    parts = [f"{k} {v:.4g}" for k, v in (metrics.items() if isinstance(metrics, dict) else [])
-             if isinstance(v, (int, float)) and not isinstance(v, bool)][:8]
+    parts = [f"{k} {v:.4g}" for k, v in test_metrics(job).items()][:8]
     summary = (job.results or {}).get("training_summary") or {}
     extra = []
-    for key in ("iterations", "best_iteration", "stopped_early", "training_time", "training_seconds"):
+    for key in ("iterations", "n_iterations", "best_iteration", "stopped_early", "fit_seconds"):
         if key in summary:
-            extra.append(f"{key.replace('_', ' ')}: {summary[key]}")
+            value = summary[key]
+            extra.append(f"{key.replace('_', ' ').replace('n iterations', 'iterations')}: "
+                         + (f"{value:.2f}" if isinstance(value, float) else str(value)))
     text = f"Job {str(job.id)[:8]} {job.status}. "
     if parts:
         text += "Test metrics: " + ", ".join(parts) + ". "
