@@ -234,12 +234,21 @@ def _draw_history(ax, df: pd.DataFrame, mode: str) -> None:
     ax.grid(alpha=0.3)
 
 
+def _curve_problem(result: Any) -> str | None:
+    """Why probability curves cannot be drawn for ``result``, or None when they can."""
+    if result.proba is None or result.classes is None:
+        return "needs predicted probabilities; this model has none"
+    if len(set(map(str, result.y_true))) < 2:
+        return "needs both classes among the true labels; only one occurs"
+    return None
+
+
 def available_figure_kinds(result: Any, *, history: list[dict] | None = None,
                            importance: pd.DataFrame | None = None) -> list[str]:
     """The figure kinds that can be drawn for ``result`` with the data at hand."""
     kinds = []
     for kind in FIGURE_KINDS[result.kind]:
-        if kind in _NEEDS_PROBA and (result.proba is None or result.classes is None):
+        if kind in _NEEDS_PROBA and _curve_problem(result):
             continue
         if kind == "feature_importance" and (importance is None or len(importance) == 0):
             continue
@@ -254,8 +263,8 @@ def make_figure(kind: str, result: Any, *, history: list[dict] | None = None,
     """Build one figure of ``kind`` for an EvaluationResult."""
     if kind not in FIGURE_KINDS[result.kind]:
         raise ConfigError(f"figure {kind!r} is not available for {result.kind}; choose from {FIGURE_KINDS[result.kind]}")
-    if kind in _NEEDS_PROBA and (result.proba is None or result.classes is None):
-        raise ConfigError(f"figure {kind!r} needs predicted probabilities; this model has none")
+    if kind in _NEEDS_PROBA and _curve_problem(result):
+        raise ConfigError(f"figure {kind!r} {_curve_problem(result)}")
     if kind == "confusion_matrix":
         return confusion_matrix_figure(result.y_true, result.y_pred, result.classes)
     if kind == "confusion_matrix_normalized":

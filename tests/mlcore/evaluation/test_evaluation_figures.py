@@ -114,3 +114,13 @@ def test_learning_curve_records_from_the_training_engine_use_train_size():
     assert list(ax.get_lines()[0].get_xdata()) == [30, 60, 120]
     labels = {ln.get_label() for a in fig.axes for ln in a.get_lines()}
     assert {"train loss", "val loss", "train accuracy", "val accuracy"} <= labels
+
+
+def test_curves_are_refused_when_only_one_class_occurs():
+    from mlcore.evaluation import evaluate_predictions
+
+    r = evaluate_predictions("classification", [1, 1, 1], [1, 0, 1], [[0.2, 0.8], [0.6, 0.4], [0.1, 0.9]],
+                             classes=[0, 1], n_boot=20)
+    assert available_figure_kinds(r) == ["confusion_matrix", "confusion_matrix_normalized"]
+    with pytest.raises(ConfigError, match="only one occurs"):
+        make_figure("roc", r)
