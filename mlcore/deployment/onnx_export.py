@@ -26,23 +26,80 @@ _registered: set[type] = set()
 
 # -- converter registration -------------------------------------------------------------------------
 
-def _register_boosters() -> None:
-    """Teach skl2onnx the xgboost / lightgbm estimators through onnxmltools' converters (once)."""
+def _classifier_shape(operator: Any) -> None:
+    """Label + probabilities; tree ensembles compute in float32, so probabilities stay float even in a double graph."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+
+    calculate_linear_classifier_output_shapes(operator)
+    for out in operator.outputs[1:]:
+        if isinstance(out.type, DoubleTensorType):
+            out.type = FloatTensorType(out.type.shape)
+
+
+def _regressor_shape(operator: Any) -> None:
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.shape_calculator import calculate_linear_regressor_output_shapes
+
+    calculate_linear_regressor_output_shapes(operator)
+    out = operator.outputs[0]
+    if isinstance(out.type, DoubleTensorType):
+        out.type = FloatTensorType(out.type.shape)
+
+
+def _float_input_converter(raw_alias: str, convert: Any, classifier: bool) -> Any:
+    """Wrap an onnxmltools converter: a float64 input is cast to float32 first (what the booster itself does)."""
+
+    def converter(scope: Any, operator: Any, container: Any) -> None:
+        from onnx import TensorProto
+        from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
+
+        source = operator.inputs[0]
+        if not isinstance(source.type, DoubleTensorType):
+            convert(scope, operator, container)
+            return
+        as_float = scope.declare_local_variable("booster_input", FloatTensorType(source.type.shape))
+        container.add_node("Cast", [source.full_name], as_float.onnx_name, to=TensorProto.FLOAT,
+                           name=scope.get_unique_operator_name("CastToFloat"))
+        sub = scope.declare_local_operator(raw_alias, operator.raw_operator)
+        sub.inputs.append(as_float)
+        results = ([scope.declare_local_variable("booster_label", Int64TensorType()),
+                    scope.declare_local_variable("booster_proba", FloatTensorType())] if classifier
+                   else [scope.declare_local_variable("booster_value", FloatTensorType())])
+        for var, out in zip(results, operator.outputs):
+            sub.outputs.append(var)
+            container.add_node("Identity", [var.onnx_name], out.full_name,
+                               name=scope.get_unique_operator_name("Identity"))
+
+    return converter
+
+
+def _register_booster(cls: type, alias: str, convert: Any, classifier: bool) -> None:
     from skl2onnx import update_registered_converter
+    from skl2onnx.common._registration import register_converter, register_shape_calculator
     from skl2onnx.common.shape_calculator import (calculate_linear_classifier_output_shapes,
                                                   calculate_linear_regressor_output_shapes)
 
-    clf_options = {"nocl": [True, False], "zipmap": [True, False, "columns"]}
+    options = ({"nocl": [True, False], "zipmap": [True, False, "columns"]} if classifier
+               else ({"split": None} if alias.startswith("LightGbm") else None))
+    raw_alias = f"{alias}Float32"
+    register_converter(raw_alias, convert, overwrite=True, options=options)
+    register_shape_calculator(raw_alias, calculate_linear_classifier_output_shapes if classifier
+                              else calculate_linear_regressor_output_shapes, overwrite=True)
+    update_registered_converter(cls, alias, _classifier_shape if classifier else _regressor_shape,
+                                _float_input_converter(raw_alias, convert, classifier), options=options)
+    _registered.add(cls)
+
+
+def _register_boosters() -> None:
+    """Teach skl2onnx the xgboost / lightgbm estimators through onnxmltools' converters (once)."""
     try:
         from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
         from xgboost import XGBClassifier, XGBRegressor
 
         if XGBClassifier not in _registered:
-            update_registered_converter(XGBClassifier, "XGBoostXGBClassifier",
-                                        calculate_linear_classifier_output_shapes, convert_xgboost, options=clf_options)
-            update_registered_converter(XGBRegressor, "XGBoostXGBRegressor",
-                                        calculate_linear_regressor_output_shapes, convert_xgboost)
-            _registered.update({XGBClassifier, XGBRegressor})
+            _register_booster(XGBClassifier, "XGBoostXGBClassifier", convert_xgboost, True)
+            _register_booster(XGBRegressor, "XGBoostXGBRegressor", convert_xgboost, False)
     except ImportError:  # pragma: no cover - xgboost is a dependency
         pass
     try:
@@ -50,13 +107,8 @@ def _register_boosters() -> None:
         from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
 
         if LGBMClassifier not in _registered:
-            update_registered_converter(LGBMClassifier, "LightGbmLGBMClassifier",
-                                        calculate_linear_classifier_output_shapes, convert_lightgbm,
-                                        options=clf_options)
-            update_registered_converter(LGBMRegressor, "LightGbmLGBMRegressor",
-                                        calculate_linear_regressor_output_shapes, convert_lightgbm,
-                                        options={"split": None})
-            _registered.update({LGBMClassifier, LGBMRegressor})
+            _register_booster(LGBMClassifier, "LightGbmLGBMClassifier", convert_lightgbm, True)
+            _register_booster(LGBMRegressor, "LightGbmLGBMRegressor", convert_lightgbm, False)
     except ImportError:  # pragma: no cover
         pass
 
@@ -101,12 +153,10 @@ def _label_wrapper_converter(scope: Any, operator: Any, container: Any) -> None:
 
 def _register_wrapper(cls: type) -> None:
     from skl2onnx import update_registered_converter
-    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
 
     if cls in _registered:
         return
-    update_registered_converter(cls, f"MLWorkbench{cls.__name__}", calculate_linear_classifier_output_shapes,
-                                _label_wrapper_converter, options={"nocl": [True, False],
+    update_registered_converter(cls, f"MLWorkbench{cls.__name__}", _classifier_shape, _label_wrapper_converter, options={"nocl": [True, False],
                                                                    "zipmap": [True, False, "columns"]})
     _registered.add(cls)
 
@@ -157,20 +207,21 @@ def _unconvertible_steps(pipeline: Any) -> list[tuple[str, str]]:
 
 # -- inputs -----------------------------------------------------------------------------------------
 
-def onnx_input_signature(sample: pd.DataFrame) -> list[dict[str, Any]]:
-    """One graph input per column: float for real numbers and booleans, int64 for integers, string for text."""
+def onnx_input_signature(sample: pd.DataFrame, precision: str = "float") -> list[dict[str, Any]]:
+    """One graph input per column: float (or double) for real numbers and booleans, int64 for integers, string for text."""
     signature = []
+    real = "double" if precision == "double" else "float"
     for name in sample.columns:
         dtype = sample[name].dtype
         if pd.api.types.is_datetime64_any_dtype(dtype):
             raise ConfigError(f"ONNX export is not possible: column '{name}' holds dates, and ONNX graphs take "
                               "numbers or text; convert it to numbers (e.g. year, month) before training")
         if pd.api.types.is_bool_dtype(dtype):
-            kind = "float"
+            kind = real
         elif pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
             kind = "int64"
         elif pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
-            kind = "float"
+            kind = real
         else:
             kind = "string"
         signature.append({"column": str(name), "input": str(name), "type": kind, "shape": [None, 1]})
@@ -178,9 +229,10 @@ def onnx_input_signature(sample: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _initial_types(signature: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType, StringTensorType
 
-    types = {"float": FloatTensorType, "int64": Int64TensorType, "string": StringTensorType}
+    types = {"float": FloatTensorType, "double": DoubleTensorType, "int64": Int64TensorType,
+             "string": StringTensorType}
     return [(s["column"], types[s["type"]]([None, 1])) for s in signature]
 
 
@@ -188,8 +240,9 @@ def _feed(sample: pd.DataFrame, signature: list[dict[str, Any]]) -> dict[str, np
     feeds: dict[str, np.ndarray] = {}
     for s in signature:
         col = sample[s["column"]]
-        if s["type"] == "float":
-            feeds[s["input"]] = pd.to_numeric(col, errors="coerce").astype(float).to_numpy(np.float32).reshape(-1, 1)
+        if s["type"] in ("float", "double"):
+            dtype = np.float64 if s["type"] == "double" else np.float32
+            feeds[s["input"]] = pd.to_numeric(col, errors="coerce").astype(float).to_numpy(dtype).reshape(-1, 1)
         elif s["type"] == "int64":
             feeds[s["input"]] = col.to_numpy(np.int64).reshape(-1, 1)
         else:  # ONNX string tensors have no missing value: an empty string stands for it
@@ -204,6 +257,10 @@ def _final(pipeline: Any) -> Any:
     return steps[-1][1] if steps else pipeline
 
 
+def _has_booster(pipeline: Any) -> bool:
+    return any(type(step).__name__.startswith(("XGB", "LGBM")) for _, step in iter_steps(pipeline))
+
+
 def _drift_hint(pipeline: Any) -> str:
     names = [type(step).__name__ for _, step in iter_steps(pipeline)]
     scalers = [n for n in names if n.endswith("Scaler")]
@@ -214,11 +271,84 @@ def _drift_hint(pipeline: Any) -> str:
     return " (float32 arithmetic in ONNX versus float64 in scikit-learn)"
 
 
-def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str], *, task: str) -> dict[str, Any]:
-    """Convert to ONNX, save, run onnxruntime on `sample` and report agreement with scikit-learn."""
-    import onnxruntime as ort
+def _convert(pipeline: Any, sample: pd.DataFrame, task: str, precision: str) -> tuple[Any, list[dict[str, Any]]]:
+    """The ONNX model and its input signature, computing numeric preparation in `precision`."""
     from skl2onnx import convert_sklearn
 
+    from mlcore.deployment.onnx_converters import set_precision
+
+    signature = onnx_input_signature(sample, precision)
+    final = _final(pipeline)
+    options = {id(final): {"zipmap": False}} if task == "classification" else None
+    with _lock:
+        set_precision(precision)
+        try:
+            onx = convert_sklearn(pipeline, initial_types=_initial_types(signature), target_opset=TARGET_OPSET,
+                                  options=options)
+        finally:
+            set_precision("float")
+    graph_inputs = [i.name for i in onx.graph.input]
+    if len(graph_inputs) != len(signature):
+        raise ConfigError(f"ONNX export produced {len(graph_inputs)} inputs for {len(signature)} columns")
+    for entry, name in zip(signature, graph_inputs):
+        entry["input"] = name
+    return onx, signature
+
+
+def _parity(pipeline: Any, payload: bytes, sample: pd.DataFrame, signature: list[dict[str, Any]],
+            task: str) -> dict[str, Any]:
+    """Run onnxruntime on the sample rows and compare with scikit-learn."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(payload, providers=["CPUExecutionProvider"])
+    outputs = session.run(None, _feed(sample, signature))
+    report: dict[str, Any] = {"outputs": [o.name for o in session.get_outputs()], "rows_checked": int(len(sample)),
+                              "label_agreement": None, "max_proba_diff": None, "max_abs_diff": None,
+                              "ok": True, "warning": None}
+    if task == "classification":
+        expected_label = np.asarray(pipeline.predict(sample))
+        onnx_label = np.asarray(outputs[0]).ravel()
+        if expected_label.dtype.kind in "iuf" and onnx_label.dtype.kind in "iuf":
+            agree = expected_label.astype(float) == onnx_label.astype(float)
+        else:
+            agree = expected_label.astype(str) == onnx_label.astype(str)
+        proba_diff = float(np.max(np.abs(np.asarray(outputs[1], dtype=float) - pipeline.predict_proba(sample))))
+        report["label_agreement"] = float(agree.mean())
+        report["max_proba_diff"] = proba_diff
+        report["ok"] = bool(agree.all() and proba_diff < PROBA_TOLERANCE)
+        if not report["ok"]:
+            report["warning"] = (f"ONNX and scikit-learn disagree on {int((~agree).sum())} of {len(agree)} sample "
+                                 f"rows' labels; largest probability difference {proba_diff:.3g}")
+    else:
+        expected = np.asarray(pipeline.predict(sample), dtype=float).ravel()
+        got = np.asarray(outputs[0], dtype=float).ravel()
+        diff = float(np.max(np.abs(got - expected)))
+        scale = max(1.0, float(np.max(np.abs(expected))))
+        report["max_abs_diff"] = diff
+        report["ok"] = bool(diff <= REGRESSION_RTOL * scale)
+        if not report["ok"]:
+            report["warning"] = (f"ONNX predictions differ from scikit-learn by up to {diff:.3g} "
+                                 f"(predictions reach {scale:.3g})")
+    return report
+
+
+def _better(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """True when report `second` agrees with scikit-learn better than `first`."""
+    if second["ok"] != first["ok"]:
+        return bool(second["ok"])
+    if first["label_agreement"] is not None:
+        return (second["label_agreement"], -second["max_proba_diff"]) > (first["label_agreement"],
+                                                                          -first["max_proba_diff"])
+    return second["max_abs_diff"] < first["max_abs_diff"]
+
+
+def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str], *, task: str) -> dict[str, Any]:
+    """Convert to ONNX, save, run onnxruntime on `sample` and report agreement with scikit-learn.
+
+    Numeric preparation runs in float32; when that drifts from scikit-learn in front of a gradient-boosting
+    model, a float64 graph (inputs typed double, cast to float32 only at the booster, as the booster does
+    itself) is tried and kept if it agrees better. The report's "inputs" is the graph's input signature.
+    """
     if task not in ("classification", "regression"):
         raise ConfigError(f"task must be 'classification' or 'regression', got {task!r}")
     target = Path(path)
@@ -237,7 +367,7 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
             raise DataValidationError(f"the sample rows lack column(s) the model needs: {', '.join(map(str, missing))}")
         sample = sample[list(expected_columns)]
     sample = sample.head(MAX_CHECK_ROWS)
-    signature = onnx_input_signature(sample)
+    onnx_input_signature(sample)  # refuses date columns before any work
     with _lock:
         _register_boosters()
         _register_project_transformers()
@@ -245,11 +375,8 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
     if bad:
         listed = "; ".join(f"step '{p}' ({c})" for p, c in bad)
         raise ConfigError(f"ONNX export is not possible: no ONNX converter for {listed}")
-    options = {id(final): {"zipmap": False}} if is_classifier else None
     try:
-        with _lock:
-            onx = convert_sklearn(pipeline, initial_types=_initial_types(signature), target_opset=TARGET_OPSET,
-                                  options=options)
+        onx, signature = _convert(pipeline, sample, task, "float")
     except MLWorkbenchError:
         raise
     except Exception as exc:  # skl2onnx raises many kinds; name the step when the message allows it
@@ -257,58 +384,28 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
         culprit = next((f"step '{p}' ({type(s).__name__})" for p, s in iter_steps(pipeline)
                         if type(s).__name__ in message and type(s).__name__ not in _CONTAINERS), "the pipeline")
         raise ConfigError(f"ONNX export is not possible: {culprit} could not be converted: {message}") from exc
-    graph_inputs = [i.name for i in onx.graph.input]
-    if len(graph_inputs) != len(signature):
-        raise ConfigError(f"ONNX export produced {len(graph_inputs)} inputs for {len(signature)} columns")
-    for entry, name in zip(signature, graph_inputs):
-        entry["input"] = name
-    meta = {"mlworkbench.task": task, "mlworkbench.input_signature": json.dumps(signature)}
+    payload = onx.SerializeToString()
+    parity = _parity(pipeline, payload, sample, signature, task)
+    precision = "float"
+    if not parity["ok"] and _has_booster(pipeline):
+        try:
+            onx64, signature64 = _convert(pipeline, sample, task, "double")
+            payload64 = onx64.SerializeToString()
+            parity64 = _parity(pipeline, payload64, sample, signature64, task)
+        except Exception:  # the float32 graph stands; its drift is reported below
+            parity64 = None
+        if parity64 is not None and _better(parity, parity64):
+            onx, signature, payload, parity, precision = onx64, signature64, payload64, parity64, "double"
+    if parity["warning"]:
+        parity["warning"] += _drift_hint(pipeline) if precision == "float" else " (even with float64 preparation)"
+    meta = {"mlworkbench.task": task, "mlworkbench.input_signature": json.dumps(signature),
+            "mlworkbench.precision": precision}
     if is_classifier:
         meta["mlworkbench.classes"] = json.dumps([str(c) for c in final.classes_])
     for key, value in meta.items():
         prop = onx.metadata_props.add()
         prop.key, prop.value = key, value
     target.parent.mkdir(parents=True, exist_ok=True)
-    payload = onx.SerializeToString()
-    target.write_bytes(payload)
-
-    session = ort.InferenceSession(payload, providers=["CPUExecutionProvider"])
-    outputs = session.run(None, _feed(sample, signature))
-    report: dict[str, Any] = {
-        "path": str(target),
-        "task": task,
-        "opset": dict(TARGET_OPSET),
-        "inputs": signature,
-        "outputs": [o.name for o in session.get_outputs()],
-        "rows_checked": int(len(sample)),
-        "label_agreement": None,
-        "max_proba_diff": None,
-        "max_abs_diff": None,
-        "ok": True,
-        "warning": None,
-    }
-    if is_classifier:
-        expected_label = np.asarray(pipeline.predict(sample))
-        onnx_label = np.asarray(outputs[0]).ravel()
-        if expected_label.dtype.kind in "if" and onnx_label.dtype.kind in "if":
-            agree = expected_label.astype(float) == onnx_label.astype(float)
-        else:
-            agree = expected_label.astype(str) == onnx_label.astype(str)
-        proba_diff = float(np.max(np.abs(np.asarray(outputs[1], dtype=float) - pipeline.predict_proba(sample))))
-        report["label_agreement"] = float(agree.mean())
-        report["max_proba_diff"] = proba_diff
-        report["ok"] = bool(agree.all() and proba_diff < PROBA_TOLERANCE)
-        if not report["ok"]:
-            report["warning"] = (f"ONNX and scikit-learn disagree on {int((~agree).sum())} of {len(agree)} sample "
-                                 f"rows' labels; largest probability difference {proba_diff:.3g}" + _drift_hint(pipeline))
-    else:
-        expected = np.asarray(pipeline.predict(sample), dtype=float).ravel()
-        got = np.asarray(outputs[0], dtype=float).ravel()
-        diff = float(np.max(np.abs(got - expected)))
-        scale = max(1.0, float(np.max(np.abs(expected))))
-        report["max_abs_diff"] = diff
-        report["ok"] = bool(diff <= REGRESSION_RTOL * scale)
-        if not report["ok"]:
-            report["warning"] = (f"ONNX predictions differ from scikit-learn by up to {diff:.3g} "
-                                 f"(predictions reach {scale:.3g})" + _drift_hint(pipeline))
-    return report
+    target.write_bytes(onx.SerializeToString())
+    return {"path": str(target), "task": task, "opset": dict(TARGET_OPSET), "precision": precision,
+            "inputs": signature, **parity}
