@@ -18,12 +18,14 @@ def _numeric_columns(df: pd.DataFrame) -> list[str]:
             if pd.api.types.is_numeric_dtype(df[c].dtype) and not pd.api.types.is_bool_dtype(df[c].dtype)]
 
 
-def outlier_row_mask(X_train: pd.DataFrame, method: str, threshold: float) -> np.ndarray:
+def outlier_row_mask(X_train: pd.DataFrame, method: str, threshold: float,
+                     exclude: list[str] | tuple[str, ...] = ()) -> np.ndarray:
     """Boolean mask of the rows to KEEP: no numeric value beyond the IQR fences / z limit.
 
     ``threshold`` is the IQR multiplier (iqr) or the z limit (zscore). NaN is never an outlier;
-    bool and text columns are ignored.
+    bool, text and ID-like columns (unique per row) and the ``exclude`` columns are ignored.
     """
+    from mlcore.prep._roles import is_id_like
     from mlcore.prep._transformers import outlier_bounds
 
     if method not in OUTLIER_METHODS:
@@ -37,7 +39,8 @@ def outlier_row_mask(X_train: pd.DataFrame, method: str, threshold: float) -> np
         threshold = float("nan")
     if not threshold > 0:
         raise ConfigError(f"outlier_threshold={threshold!r} must be a number > 0")
-    cols = _numeric_columns(X_train)
+    cols = [c for c in _numeric_columns(X_train) if c not in set(exclude)
+            and not is_id_like(c, X_train[c], int(X_train[c].nunique()))]
     if not cols or len(X_train) == 0:
         return keep
     values = X_train[cols].astype("float64").to_numpy(dtype=np.float64, na_value=np.nan)

@@ -82,6 +82,9 @@ class PrepRecipe:
             )
         if not isinstance(self.datetime_parts, (list, tuple)):
             raise ConfigError(f"preparation option datetime_parts={self.datetime_parts!r} must be a list")
+        if not self.datetime_parts:
+            raise ConfigError("preparation option datetime_parts is empty; pick at least one of "
+                              + ", ".join(DATETIME_PARTS) + " (or list the date columns in drop_columns)")
         for part in self.datetime_parts:
             _choice("datetime_parts", part, DATETIME_PARTS)
         if self.n_features is not None and (

@@ -55,7 +55,8 @@ def is_text_datetime(s: pd.Series, sample: int = 500) -> bool:
     return bool(pd.to_datetime(vals, errors="coerce", format="ISO8601").notna().all())
 
 
-def _is_id_like(name: str, s: pd.Series, n_unique: int) -> bool:
+def is_id_like(name: str, s: pd.Series, n_unique: int) -> bool:
+    """True for a column unique per row that is named like a key, or sorted/consecutive ints, or text."""
     n = len(s)
     if n < 2 or n_unique != n or s.isna().any():
         return False
@@ -97,12 +98,12 @@ def detect_column_roles(X: pd.DataFrame, max_levels: int = 20) -> ColumnRoles:
             roles.numeric.append(name)  # durations become seconds
         elif pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
             roles.numeric.append(name)
-            if _is_id_like(name, s, n_unique):
+            if is_id_like(name, s, n_unique):
                 roles.id_like.append(name)
         else:
             roles.categorical.append(name)
             if n_unique > max_levels:
                 roles.high_cardinality.append(name)
-            if _is_id_like(name, s, n_unique):
+            if is_id_like(name, s, n_unique):
                 roles.id_like.append(name)
     return roles

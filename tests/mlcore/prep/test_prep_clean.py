@@ -95,3 +95,10 @@ def test_balanced_sample_weight():
     assert np.isclose(w[:3].sum(), w[3:].sum())
     with pytest.raises(DataValidationError, match="missing"):
         balanced_sample_weight(pd.Series([1, None, 2]))
+
+
+def test_outlier_row_mask_ignores_id_columns_and_excluded_ones():
+    X = pd.DataFrame({"row_id": np.arange(20), "v": [0.0] * 19 + [50.0], "w": [0.0] * 19 + [60.0]})
+    # a uniform id column would exceed z = 1.5 at both ends; it is not a measurement
+    assert outlier_row_mask(X, "zscore", 1.5).tolist() == [True] * 19 + [False]
+    assert outlier_row_mask(X, "zscore", 1.5, exclude=["v", "w"]).all()

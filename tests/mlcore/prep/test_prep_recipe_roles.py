@@ -46,6 +46,7 @@ def test_bad_option_names_option_and_allowed_values(option, value, allowed):
     ({"outlier_threshold": -1}, "outlier_threshold"),
     ({"max_onehot_levels": 0}, "max_onehot_levels"),
     ({"drop_columns": "abc"}, "drop_columns"),
+    ({"datetime_parts": []}, "datetime_parts is empty"),
 ])
 def test_bad_numbers_are_refused(d, word):
     with pytest.raises(ConfigError, match=word):
