@@ -1,0 +1,148 @@
+"""Monitored fits of scikit-learn's iterative ensembles: gradient boosting, AdaBoost, random forests."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from mlcore.training._recorder import Recorder
+from mlcore.training._scoring import FitData, proba_from_raw, score_classifier, score_regressor
+
+MAX_FOREST_RECORDS = 50
+
+
+def _as32(X: Any) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(X, dtype=np.float32))
+
+
+def _scores(data: FitData, train_out: np.ndarray, val_out: np.ndarray | None, raw: bool) -> tuple:
+    """(train_loss, val_loss, val_metric, train_metric) from probabilities/predictions (or raw scores)."""
+    if data.task == "classification":
+        tp = proba_from_raw(train_out) if raw else train_out
+        t_loss, t_met = score_classifier(data.y_enc, tp)
+        if val_out is None:
+            return t_loss, None, None, t_met
+        vp = proba_from_raw(val_out) if raw else val_out
+        v_loss, v_met = score_classifier(data.y_val_enc, vp)
+        return t_loss, v_loss, v_met, t_met
+    t_loss, t_met = score_regressor(data.y, train_out)
+    if val_out is None:
+        return t_loss, None, None, t_met
+    v_loss, v_met = score_regressor(data.y_val, val_out)
+    return t_loss, v_loss, v_met, t_met
+
+
+# -- gradient boosting: fit(monitor=...) ----------------------------------------------
+def fit_gradient_boosting(est: Any, data: FitData, rec: Recorder) -> Any:
+    """Fit GradientBoosting* with a monitor that scores each stage incrementally."""
+    Xv32 = _as32(data.X_val) if data.has_val else None
+    state: dict[str, Any] = {"raw_val": None}
+
+    def monitor(i: int, model: Any, local_vars: dict) -> bool:
+        raw_train = local_vars.get("raw_predictions")
+        if raw_train is None:  # pragma: no cover - sklearn internals moved
+            raw_train = model._raw_predict(_as32(data.X))
+        raw_val = None
+        if Xv32 is not None:
+            if state["raw_val"] is None:
+                state["raw_val"] = model._raw_predict_init(Xv32)
+            raw_val = state["raw_val"]
+            for k, tree in enumerate(model.estimators_[i]):
+                raw_val[:, k] += model.learning_rate * tree.predict(Xv32)
+        t_loss, v_loss, v_met, t_met = _scores(data, raw_train, raw_val, raw=data.task == "classification")
+        return rec.record(i + 1, t_loss, v_loss, v_met, t_met)
+
+    est.fit(data.X, data.y, sample_weight=data.sample_weight, monitor=monitor)
+    if rec.early_stopping and rec.best_record is not None:
+        _truncate_gb(est, rec.best_record["iteration"])
+    return est
+
+
+def _truncate_gb(est: Any, n: int) -> None:
+    if n >= est.estimators_.shape[0]:
+        return
+    est.estimators_ = est.estimators_[:n]
+    est.train_score_ = est.train_score_[:n]
+    for attr in ("oob_improvement_", "oob_scores_"):
+        if hasattr(est, attr):
+            setattr(est, attr, getattr(est, attr)[:n])
+    if hasattr(est, "oob_scores_"):
+        est.oob_score_ = est.oob_scores_[-1]
+    est.n_estimators_ = n
+
+
+# -- AdaBoost: staged predictions after the fit -----------------------------------------
+def fit_adaboost(est: Any, data: FitData, rec: Recorder) -> Any:
+    """Fit AdaBoost*, then record one point per boosting stage from its staged predictions.
+
+    sklearn offers no per-round hook for AdaBoost, so the curve arrives when the fit ends and a
+    cancel during the fit abandons it (see _recorder); early stopping truncates the stages.
+    """
+    est.fit(data.X, data.y, sample_weight=data.sample_weight)
+    rec.check()
+    cls = data.task == "classification"
+    staged = est.staged_predict_proba if cls else est.staged_predict
+    train_iter = staged(data.X)
+    val_iter = staged(data.X_val) if data.has_val else None
+    for i, train_out in enumerate(train_iter):
+        val_out = next(val_iter) if val_iter is not None else None
+        t_loss, v_loss, v_met, t_met = _scores(data, train_out, val_out, raw=False)
+        if rec.record(i + 1, t_loss, v_loss, v_met, t_met):
+            break
+    if rec.early_stopping and rec.best_record is not None:
+        n = rec.best_record["iteration"]
+        if n < len(est.estimators_):
+            est.estimators_ = est.estimators_[:n]
+            est.estimator_weights_ = est.estimator_weights_[:n]
+            est.estimator_errors_ = est.estimator_errors_[:n]
+    return est
+
+
+# -- random forest: warm-start chunks ---------------------------------------------------
+def forest_chunk(est: Any) -> int:
+    """Trees per chunk: one round of the worker pool, at most MAX_FOREST_RECORDS chunks."""
+    n_jobs = est.n_jobs or 1
+    if n_jobs < 0:
+        n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return max(n_jobs, math.ceil(est.n_estimators / MAX_FOREST_RECORDS))
+
+
+def fit_forest(est: Any, data: FitData, rec: Recorder) -> Any:
+    """Grow a forest in warm-start chunks, scoring the running average of the trees' outputs."""
+    total = int(est.n_estimators)
+    chunk = forest_chunk(est)
+    X32 = _as32(data.X)
+    Xv32 = _as32(data.X_val) if data.has_val else None
+    cls = data.task == "classification"
+    sum_train = sum_val = None
+    warm_start = est.warm_start
+    est.set_params(warm_start=True)
+    n_done = 0
+    try:
+        while n_done < total:
+            rec.check()
+            n_next = min(total, n_done + chunk)
+            est.set_params(n_estimators=n_next)
+            est.fit(data.X, data.y, sample_weight=data.sample_weight)
+            for tree in est.estimators_[n_done:n_next]:
+                out_t = tree.predict_proba(X32, check_input=False) if cls else tree.predict(X32, check_input=False)
+                sum_train = out_t if sum_train is None else sum_train + out_t
+                if Xv32 is not None:
+                    out_v = tree.predict_proba(Xv32, check_input=False) if cls else tree.predict(Xv32, check_input=False)
+                    sum_val = out_v if sum_val is None else sum_val + out_v
+            n_done = n_next
+            val_avg = None if sum_val is None else sum_val / n_done
+            t_loss, v_loss, v_met, t_met = _scores(data, sum_train / n_done, val_avg, raw=False)
+            if rec.record(n_done, t_loss, v_loss, v_met, t_met, n_trees=n_done):
+                break
+    finally:
+        est.set_params(warm_start=warm_start)
+    if rec.early_stopping and rec.best_record is not None:
+        n = rec.best_record["iteration"]
+        if n < len(est.estimators_):
+            est.estimators_ = est.estimators_[:n]
+    est.set_params(n_estimators=len(est.estimators_))
+    return est
