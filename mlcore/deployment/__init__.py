@@ -1,0 +1,54 @@
+"""Deployment without the database: names and versions, input schema checks and drift, prediction on
+files, A/B statistics, and export (joblib, skops, ONNX, model card).
+
+The registry (tables, stages, A/B test rows) lives in mlcore.registry; the Workspace joins the two.
+Names resolve lazily so ``import mlcore.deployment`` loads neither scikit-learn nor onnx.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "validate_name": "mlcore.deployment.naming",
+    "validate_version": "mlcore.deployment.naming",
+    "next_version": "mlcore.deployment.naming",
+    "parse_version": "mlcore.deployment.naming",
+    "InputSchema": "mlcore.deployment.schema",
+    "SchemaCheck": "mlcore.deployment.schema",
+    "build_schema": "mlcore.deployment.schema",
+    "check_frame": "mlcore.deployment.schema",
+    "drift_report": "mlcore.deployment.schema",
+    "predict_frame": "mlcore.deployment.predict",
+    "write_output": "mlcore.deployment.predict",
+    "neutralise_formulas": "mlcore.deployment.predict",
+    "proba_column": "mlcore.deployment.predict",
+    "assign_arm": "mlcore.deployment.ab",
+    "sample_ratio_mismatch": "mlcore.deployment.ab",
+    "two_proportion_ztest": "mlcore.deployment.ab",
+    "welch_ttest": "mlcore.deployment.ab",
+    "analyse_outcomes": "mlcore.deployment.ab",
+    "export_joblib": "mlcore.deployment.export",
+    "load_joblib": "mlcore.deployment.export",
+    "export_skops": "mlcore.deployment.export",
+    "import_skops": "mlcore.deployment.export",
+    "export_onnx": "mlcore.deployment.onnx_export",
+    "model_card": "mlcore.deployment.card",
+    "sha256_file": "mlcore.deployment.export",
+    "write_json": "mlcore.deployment.export",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'mlcore.deployment' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_LAZY))

@@ -60,7 +60,11 @@ def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None
             raise ConfigError(f"decision threshold must be between 0 and 1, got {threshold}")
     use_argmax = is_classifier and type(final).__name__ not in _PREDICT_DIFFERS_FROM_PROBA
     n = len(frame)
-    n_chunks = max(1, -(-n // chunk_rows))
+    if n == 0:
+        columns = {"prediction": np.asarray([], dtype=object)}
+        columns.update({proba_column(label): np.asarray([], dtype=float) for label in labels})
+        return pd.DataFrame(columns, index=frame.index)
+    n_chunks = -(-n // chunk_rows)
     predictions: list[np.ndarray] = []
     probas: list[np.ndarray] = []
     ctx.progress(0.0, f"predicting {n} rows")
@@ -87,18 +91,18 @@ def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None
                                       f"{i * chunk_rows + len(chunk)}: {exc}") from exc
         ctx.progress((i + 1) / n_chunks, f"predicted {min(n, (i + 1) * chunk_rows)} of {n} rows")
     pred = np.concatenate(predictions) if predictions else np.array([], dtype=object)
-    out = pd.DataFrame(index=frame.index)
     if is_classifier and pred.dtype == object:
         # keep label dtype (int labels stay int; text labels become str)
         try:
             pred = pred.astype(np.asarray(pipeline.classes_).dtype)
         except (TypeError, ValueError):
             pass
-    out["prediction"] = pred
+    columns: dict[str, Any] = {"prediction": pred}
     if is_classifier:
         proba_all = np.concatenate(probas) if probas else np.zeros((0, len(labels)))
         for j, label in enumerate(labels):
-            out[proba_column(label)] = proba_all[:, j]
+            columns[proba_column(label)] = proba_all[:, j]
+    out = pd.DataFrame(columns, index=frame.index, copy=False)
     return out
 
 

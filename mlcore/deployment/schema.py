@@ -286,6 +286,9 @@ def _unseen(series: pd.Series, col: dict[str, Any]) -> pd.Series:
 
 def check_frame(df: pd.DataFrame, schema: InputSchema, source: str = "input") -> SchemaCheck:
     """Align `df` to the schema: error on missing columns or bad values, convert, count unseen levels."""
+    duplicated = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if duplicated:
+        raise DataValidationError(f"{source}: column name(s) appear more than once: {', '.join(duplicated)}")
     given = {str(c): c for c in df.columns}
     stripped = {str(c).strip(): c for c in df.columns}
     mapping: dict[str, Any] = {}

@@ -50,6 +50,12 @@ def test_threshold_refused_for_multiclass_and_regression(iris_model):
     np.testing.assert_allclose(out["prediction"], reg.predict(Xd))
 
 
+def test_empty_frame_gives_empty_output(iris_model):
+    pipe, X = iris_model
+    out = predict_frame(pipe, X.head(0))
+    assert len(out) == 0 and list(out.columns)[0] == "prediction" and out.shape[1] == 4
+
+
 def test_cancel_between_chunks(iris_model):
     pipe, X = iris_model
     ctx = RecordingContext(cancel_when=lambda c: len(c.progress_events) >= 2)

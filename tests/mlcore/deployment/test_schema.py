@@ -46,6 +46,12 @@ def test_missing_columns_raise_listing_them(schema, train):
         check_frame(train.drop(columns=["age", "city"]), schema, source="new.csv")
 
 
+def test_duplicate_columns_refused(schema, train):
+    df = pd.concat([train, train[["age"]]], axis=1)
+    with pytest.raises(DataValidationError, match="more than once: age"):
+        check_frame(df, schema)
+
+
 def test_extra_columns_ignored_with_warning_and_reordered_is_fine(schema, train):
     df = train[["plan", "member", "city", "visits", "age", "churn"]].assign(note="x")
     res = check_frame(df, schema)
