@@ -81,12 +81,16 @@ def _infer_boolean(column: pa.ChunkedArray, sample_lower: pa.Array) -> Inferred 
     words = pa.array(TRUE_WORDS + FALSE_WORDS)
     if not pc.all(pc.is_in(sample_lower, value_set=words)).as_py():
         return None
-    lower = pc.utf8_lower(pc.utf8_trim_whitespace(column))
-    known = pc.sum(pc.is_in(lower, value_set=words)).as_py() or 0
-    if known != len(column) - column.null_count:
+    # decide on the few distinct spellings, then map the column with one hash lookup
+    distinct = pc.drop_null(pc.unique(column))
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(distinct))
+    if not pc.all(pc.is_in(lowered, value_set=words)).as_py():
         return None
-    truth = pc.is_in(lower, value_set=pa.array(TRUE_WORDS))
-    return Inferred(pc.if_else(pc.is_null(lower), pa.scalar(None, pa.bool_()), truth), "boolean")
+    true_spellings = pc.filter(distinct, pc.is_in(lowered, value_set=pa.array(TRUE_WORDS)))
+    truth = pc.is_in(column, value_set=true_spellings)
+    if column.null_count:
+        truth = pc.if_else(pc.is_null(column), pa.scalar(None, pa.bool_()), truth)
+    return Inferred(truth, "boolean")
 
 
 def _infer_number(column: pa.ChunkedArray, sample: pa.Array, decimal: str, decimal_forced: bool) -> Inferred | None:

@@ -47,6 +47,7 @@ class TextSniff:
     decimal: str
     quoted_newlines: bool
     header_fields: int = 0
+    skip_rows: int = 0  # 1 when the file starts with Excel's "sep=;" hint line
     warnings: list[str] = field(default_factory=list)
     unsure: bool = False
 
@@ -239,10 +240,19 @@ def sniff_text(
     check_text_like(name, text)
     if not text.strip():
         raise DataImportError(f"{name}: the file is empty (no header, no rows)")
+    skip_rows = 0
+    hint = re.match(r"\A[ \t]*sep=(.)[ \t]*\r?\n", text)
+    if hint:
+        # Excel writes "sep=;" as a first line to announce the delimiter
+        text, skip_rows = text[hint.end() :], 1
+        if not text.strip():
+            raise DataImportError(f"{name}: the file is empty (no header, no rows)")
     if sep:
         delimiter = "\t" if sep in ("\\t", "tab", "TAB") else sep
         if len(delimiter) != 1:
             raise DataImportError(f"{name}: the delimiter must be one character, got {sep!r}")
+    elif hint:
+        delimiter = hint.group(1)
     else:
         delimiter, delim_unsure = sniff_delimiter(text, truncated, fmt)
         unsure = unsure or delim_unsure
@@ -258,4 +268,4 @@ def sniff_text(
     quoted_newlines = any("\n" in m.group(0) or "\r" in m.group(0) for m in _QUOTED.finditer(text))
     lines = _sample_lines(text, truncated=False, limit=1)
     header_fields = lines[0].count(delimiter) + 1 if lines else 0
-    return TextSniff(reported, codec, delimiter, mark, quoted_newlines, header_fields, warnings, unsure)
+    return TextSniff(reported, codec, delimiter, mark, quoted_newlines, header_fields, skip_rows, warnings, unsure)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,11 +20,16 @@ NULL_VALUES = [
 ]  # fmt: skip
 
 
-def _parse(path: Path, sniff: TextSniff, newlines_in_values: bool) -> pa.Table:
+def _parse(
+    source: Path | io.BytesIO,
+    sniff: TextSniff,
+    newlines_in_values: bool,
+    column_types: dict[str, pa.DataType] | None = None,
+) -> pa.Table:
     codec = "utf8" if sniff.codec == "utf-8" else sniff.codec
     return pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(encoding=codec),
+        source,
+        read_options=pacsv.ReadOptions(encoding=codec, skip_rows=sniff.skip_rows),
         parse_options=pacsv.ParseOptions(
             delimiter=sniff.delimiter, quote_char='"', double_quote=True, newlines_in_values=newlines_in_values
         ),
@@ -32,8 +38,35 @@ def _parse(path: Path, sniff: TextSniff, newlines_in_values: bool) -> pa.Table:
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
             decimal_point=sniff.decimal,
+            column_types=column_types,
         ),
     )
+
+
+def _sample_types(sample: bytes, truncated: bool, sniff: TextSniff) -> dict[str, pa.DataType] | None:
+    """Column types inferred from the sample's complete lines, or None when that is not possible.
+
+    Parsing the whole file with known types needs less than half the memory of letting pyarrow
+    infer them (it keeps every parsed block until inference settles); a value that does not fit
+    makes the typed parse fail, and the caller then parses again with full inference.
+    """
+    if sniff.codec != "utf-8":
+        return None
+    cut = sample[: sample.rfind(b"\n") + 1] if truncated else sample
+    if not cut.strip():
+        return None
+    try:
+        head = _parse(io.BytesIO(cut), sniff, sniff.quoted_newlines)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    names = head.column_names
+    if len(set(names)) != len(names) or head.num_rows == 0:
+        return None
+    typed = {
+        name: kind for name, kind in zip(names, head.schema.types)
+        if not (pa.types.is_null(kind) or pa.types.is_binary(kind))
+    }  # fmt: skip
+    return typed or None
 
 
 def _explain(path: Path, sniff: TextSniff, error: Exception) -> DataImportError:
@@ -50,8 +83,13 @@ def _explain(path: Path, sniff: TextSniff, error: Exception) -> DataImportError:
     return DataImportError(f"{path.name}: cannot be parsed as a {sniff.delimiter!r}-delimited table: {message}")
 
 
-def _parse_checked(path: Path, sniff: TextSniff) -> pa.Table:
+def _parse_checked(path: Path, sniff: TextSniff, column_types: dict[str, pa.DataType] | None = None) -> pa.Table:
     """Parse, retrying once with quoted newlines allowed; parser errors become DataImportError."""
+    if column_types:
+        try:
+            return _parse(path, sniff, sniff.quoted_newlines, column_types)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+            pass  # a value beyond the sample does not fit its type: infer over the whole file
     try:
         return _parse(path, sniff, sniff.quoted_newlines)
     except UnicodeDecodeError:
@@ -91,7 +129,7 @@ def read_delimited(path: Path, fmt: str, options: ImportOptions, sample: bytes, 
     """Parse a delimited text file into a typed DataFrame."""
     sniff = sniff_text(path.name, sample, truncated, fmt, options.sep, options.encoding, options.decimal)
     try:
-        table = _parse_checked(path, sniff)
+        table = _parse_checked(path, sniff, _sample_types(sample, truncated, sniff))
     except UnicodeDecodeError as exc:
         if options.encoding or sniff.codec not in ("utf-8", "cp1252"):
             raise DataImportError(

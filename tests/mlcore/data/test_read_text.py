@@ -210,3 +210,36 @@ def test_single_column_file(tmp_path):
 def test_ambiguous_delimiter_is_marked_unsure(tmp_path):
     loaded = read_table(write(tmp_path / "amb.csv", "a,b;c\n1,2;3\n4,5;6\n"))
     assert loaded.unsure
+
+
+def test_excel_sep_hint_line(tmp_path):
+    loaded = read_table(write(tmp_path / "hint.csv", "sep=;\na;b\n1,5;x\n2,5;y\n"))
+    assert loaded.delimiter == ";"
+    assert list(loaded.frame.columns) == ["a", "b"]
+    assert loaded.frame["a"].tolist() == [1.5, 2.5]
+
+
+def test_types_are_widened_when_values_beyond_the_sample_do_not_fit(tmp_path):
+    # the first 64 KiB say "integers" and "dates"; the last rows say otherwise
+    body = "".join(f"{i},{i % 7},2024-01-{i % 28 + 1:02d},{i % 2 == 0}\n" for i in range(20000))
+    text = "id,n,day,flag\n" + body + "20000,2.5,2024-02-01 10:30:00,maybe\n"
+    loaded = read_table(write(tmp_path / "wide.csv", text))
+    frame = loaded.frame
+    assert frame["n"].dtype == np.float64 and frame["n"].iloc[-1] == 2.5 and frame["n"].iloc[3] == 3.0
+    assert pd.api.types.is_datetime64_any_dtype(frame["day"].dtype)
+    assert frame["day"].iloc[-1] == pd.Timestamp("2024-02-01 10:30:00")
+    assert frame["flag"].tolist()[-2:] == ["False", "maybe"]
+    assert len(frame) == 20001
+
+
+def test_crlf_line_endings_and_quoted_header(tmp_path):
+    loaded = read_table(write(tmp_path / "crlf.csv", '"first name","age"\r\n"Ann",30\r\n"Bob",41\r\n'))
+    assert list(loaded.frame.columns) == ["first name", "age"]
+    assert loaded.frame["age"].tolist() == [30, 41]
+
+
+def test_trailing_delimiter_makes_an_empty_named_column(tmp_path):
+    loaded = read_table(write(tmp_path / "trail.csv", "a,b,\n1,2,\n3,4,\n"))
+    assert list(loaded.frame.columns) == ["a", "b", "column_3"]
+    assert loaded.frame["column_3"].isna().all()
+    assert loaded.renamed_columns == {"<blank #3>": "column_3"}
