@@ -1,0 +1,278 @@
+"""Hyperparameter search: grid, random and Optuna TPE, all cross-validated on fixed folds.
+
+All three methods run as an Optuna study (grid: the combinations enqueued in order; random:
+RandomSampler; optuna: TPESampler with a MedianPruner for iterative models), so they share
+storage, timeouts, cancellation and trial records. Trial 0 is always the catalog defaults, so
+the best configuration is never worse than the defaults on the same folds. Each trial reports
+the running mean of its fold scores after every fold; the pruner stops a trial whose running
+mean falls below the median of earlier trials at the same fold. Cancel: the running trial is
+abandoned at its next fold, the study stops, and JobCancelled carries ``partial_result``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mlcore.errors import ConfigError, JobCancelled, MLWorkbenchError
+from mlcore.jobs import JobContext
+from mlcore.tuning._cv import cv_splits, error_text, jsonable, model_factory, prepare_inputs, score_fold
+from mlcore.tuning._metrics import higher_is_better, is_better, resolve_metric
+from mlcore.tuning._space import default_trial, grid_space, searchable, suggest
+
+if TYPE_CHECKING:
+    from mlcore.prep import PrepRecipe
+
+__all__ = ["METHODS", "TuningResult", "tune", "grid_search", "random_search", "optuna_search"]
+
+METHODS = ("optuna", "grid", "random")
+_ALIASES = {"grid_search": "grid", "random_search": "random", "tpe": "optuna", "bayesian": "optuna"}
+
+
+@dataclass
+class TuningResult:
+    """Best configuration (``best_params`` in catalog names), every trial, and the refitted model."""
+
+    algorithm: str
+    task: str
+    method: str
+    metric: str
+    higher_is_better: bool
+    best_params: dict[str, Any]
+    best_score: float
+    best_std: float
+    best_trial: int
+    trials: list[dict[str, Any]]
+    study_name: str
+    storage: str | None
+    n_splits: int
+    seconds: float
+    pipeline: Any = None
+    cancelled: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, state: str) -> int:
+        return sum(1 for t in self.trials if t["state"] == state)
+
+    def history(self) -> list[dict[str, Any]]:
+        """One record per trial (iteration = trial number, val_metric = its value, best_so_far)."""
+        return [{"iteration": t["number"], "val_metric": t["value"], "best_so_far": t["best_so_far"],
+                 "state": t["state"]} for t in self.trials]
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({
+            "algorithm": self.algorithm, "task_type": self.task, "method": self.method, "metric": self.metric,
+            "higher_is_better": self.higher_is_better, "best_params": self.best_params,
+            "best_score": self.best_score, "best_std": self.best_std, "best_trial": self.best_trial,
+            "trials": self.trials, "n_trials": len(self.trials), "n_complete": self.count("complete"),
+            "n_pruned": self.count("pruned"), "n_failed": self.count("fail"), "study_name": self.study_name,
+            "storage": self.storage, "cv": self.n_splits, "seconds": round(self.seconds, 3),
+            "cancelled": self.cancelled,
+        })
+
+
+def _method(method: str) -> str:
+    m = _ALIASES.get(str(method).lower(), str(method).lower())
+    if m not in METHODS:
+        raise ConfigError(f"tuning method {method!r} is not valid; allowed: grid, random, optuna")
+    return m
+
+
+def _check_budget(n_trials: int | None, timeout: float | None) -> None:
+    if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) < 1):
+        raise ConfigError(f"n_trials must be at least 1, got {n_trials!r}")
+    if timeout is not None and float(timeout) <= 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+
+class _Search:
+    """The objective and the per-trial callback of one study."""
+
+    def __init__(self, spec, space, make, X, y, folds, task, metric, ctx, n_total, prune) -> None:
+        self.spec, self.space, self.make = spec, space, make
+        self.X, self.y, self.folds, self.task, self.metric = X, y, folds, task, metric
+        self.ctx, self.n_total, self.prune = ctx, n_total, prune
+        self.records: list[dict[str, Any]] = []
+        self.best: float = math.nan
+
+    def objective(self, trial: Any) -> float:
+        import optuna
+
+        search_params = suggest(trial, self.space)
+        trial.set_user_attr("search_params", jsonable(search_params))
+        params = self.spec.params_from_search(search_params)
+        scores: list[float] = []
+        k = len(self.folds)
+        for j, fold in enumerate(self.folds):
+            self.ctx.check_cancelled()
+            done = len(self.records) + j / k
+            self.ctx.progress(done / self.n_total if self.n_total else 0.0,
+                              f"trial {trial.number}: fold {j + 1}/{k}")
+            try:
+                score = score_fold(self.make, params, self.X, self.y, fold, self.task).scores[self.metric]
+            except JobCancelled:
+                raise
+            except MLWorkbenchError as exc:
+                trial.set_user_attr("error", str(exc))
+                return math.nan
+            except Exception as exc:  # noqa: BLE001 - a configuration that cannot fit is a failed trial
+                trial.set_user_attr("error", error_text(exc))
+                return math.nan
+            if score != score:
+                trial.set_user_attr("error", f"{self.metric} could not be computed for this model")
+                return math.nan
+            scores.append(score)
+            trial.set_user_attr("fold_scores", scores)
+            trial.report(float(np.mean(scores)), j)
+            if self.prune and j < k - 1 and trial.should_prune():
+                raise optuna.TrialPruned()
+        trial.set_user_attr("std", float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0)
+        return float(np.mean(scores))
+
+    def callback(self, study: Any, frozen: Any) -> None:
+        state = frozen.state.name.lower()
+        value = frozen.value
+        if value is None and frozen.intermediate_values:
+            value = frozen.intermediate_values[max(frozen.intermediate_values)]
+        if state == "complete" and is_better(float(value), self.best, self.metric):
+            self.best = float(value)
+        duration = frozen.duration.total_seconds() if frozen.duration else None
+        search_params = frozen.user_attrs.get("search_params", {})
+        record = {
+            "number": frozen.number, "params": jsonable(self.spec.params_from_search(search_params)),
+            "value": None if value is None or value != value else float(value), "state": state,
+            "duration": duration, "fold_scores": frozen.user_attrs.get("fold_scores", []),
+            "std": frozen.user_attrs.get("std"), "error": frozen.user_attrs.get("error"),
+            "best_so_far": None if self.best != self.best else self.best,
+        }
+        self.records.append(record)
+        self.ctx.event("trial", number=record["number"], value=record["value"], best=record["best_so_far"],
+                       params=record["params"], state=state, duration=duration)
+        if record["value"] is not None:
+            self.ctx.metric(frozen.number, self.metric, record["value"], "trial")
+        if record["best_so_far"] is not None:
+            self.ctx.metric(frozen.number, self.metric, record["best_so_far"], "best")
+        if self.n_total:
+            self.ctx.progress(len(self.records) / self.n_total, f"trial {frozen.number} {state}")
+        if self.ctx.cancel_requested:
+            study.stop()
+
+
+def tune(
+    X: Any, y: Any, task: str | None, algorithm: str, method: str = "optuna", n_trials: int | None = 50,
+    timeout: float | None = None, cv: Any = 5, metric: str | None = None, recipe: "PrepRecipe | None" = None,
+    seed: int = 0, storage: str | None = None, study_name: str | None = None, pruning: bool = True,
+    ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int = 1,
+    prep: str = "recipe", grid: dict[str, list] | None = None, refit: bool = True,
+) -> TuningResult:
+    """Search ``algorithm``'s hyperparameters by cross-validation and refit the best on all rows.
+
+    ``storage`` is an Optuna storage URL (None: in memory); ``n_trials`` caps the trials (for
+    grid: the combinations, None = all) and ``timeout`` the seconds. Trials stream through
+    ``ctx.event("trial", ...)``. Cancel raises JobCancelled with ``partial_result``.
+    """
+    import optuna
+
+    from mlcore.models import get_algorithm
+
+    ctx = ctx or JobContext()
+    t_start = time.perf_counter()
+    method = _method(method)
+    _check_budget(n_trials, timeout)
+    X, y, task = prepare_inputs(X, y, task)
+    metric = resolve_metric(metric, task)
+    spec = get_algorithm(algorithm, task)
+    folds = cv_splits(X, y, task, cv, cv_kind, seed, groups)
+    make = model_factory(spec, X, task, recipe, seed, n_jobs, prep)
+    notes: list[str] = []
+
+    if method == "grid":
+        space, combos = grid_space(spec, grid)
+        if n_trials is not None and len(combos) > int(n_trials):
+            notes.append(f"grid has {len(combos)} combinations; the first {int(n_trials)} were tried")
+            combos = combos[: int(n_trials)]
+        enqueued, total = combos, len(combos)
+        sampler = optuna.samplers.RandomSampler(seed=seed)  # unused: every grid trial is enqueued
+    else:
+        space = searchable(spec.search_space)
+        enqueued = [default_trial(spec, space)]
+        total = int(n_trials) if n_trials is not None else (None if timeout else 50)
+        if not space:
+            notes.append(f"{spec.name} has no tunable parameters; only its defaults were scored")
+            total = 1
+        sampler = (optuna.samplers.TPESampler(seed=seed) if method == "optuna"
+                   else optuna.samplers.RandomSampler(seed=seed))
+    prune = bool(pruning and method == "optuna" and spec.abilities.iterative and len(folds) > 1)
+    pruner = (optuna.pruners.MedianPruner(n_startup_trials=max(2, min(5, (total or 20) // 5)), n_warmup_steps=0)
+              if prune else optuna.pruners.NopPruner())
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    name = study_name or f"{spec.name}-{task}-{method}-{uuid.uuid4().hex[:8]}"
+    study = optuna.create_study(storage=storage, study_name=name, load_if_exists=True, sampler=sampler,
+                                pruner=pruner, direction="maximize" if higher_is_better(metric) else "minimize")
+    for fixed in enqueued:
+        study.enqueue_trial(fixed, skip_if_exists=False)
+    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune)
+
+    def finish(cancelled: bool) -> TuningResult:
+        done = [r for r in search.records if r["state"] == "complete"]
+        if not done:
+            return TuningResult(spec.name, task, method, metric, higher_is_better(metric), {}, math.nan, math.nan,
+                                -1, search.records, name, storage, len(folds), time.perf_counter() - t_start,
+                                cancelled=cancelled, notes=notes)
+        sign = 1.0 if higher_is_better(metric) else -1.0
+        best = max(done, key=lambda r: sign * r["value"])
+        return TuningResult(spec.name, task, method, metric, higher_is_better(metric), dict(best["params"]),
+                            best["value"], best["std"] if best["std"] is not None else math.nan, best["number"],
+                            search.records, name, storage, len(folds), time.perf_counter() - t_start,
+                            cancelled=cancelled, notes=notes)
+
+    ctx.log(f"tuning {spec.name} ({method}, {len(folds)}-fold CV, metric {metric})")
+    try:
+        ctx.check_cancelled()
+        study.optimize(search.objective, n_trials=total, timeout=timeout, callbacks=[search.callback],
+                       gc_after_trial=False, show_progress_bar=False)
+    except JobCancelled as exc:
+        _attach_partial(exc, finish(True))
+        raise
+    result = finish(ctx.cancel_requested)
+    if result.cancelled:
+        exc = JobCancelled("cancelled by the user")
+        _attach_partial(exc, result)
+        raise exc
+    if result.best_trial < 0:
+        errors = [r["error"] for r in search.records if r.get("error")]
+        reason = f"; first error: {errors[0]}" if errors else ""
+        raise ConfigError(f"every trial of {spec.name} failed ({len(search.records)} tried){reason}")
+    if refit:
+        ctx.progress(0.97, "refitting the best configuration on all rows")
+        ctx.check_cancelled()
+        result.pipeline = make(result.best_params).fit(X, y)
+    result.seconds = time.perf_counter() - t_start
+    ctx.progress(1.0, f"best {metric} {result.best_score:.4f} (trial {result.best_trial})")
+    return result
+
+
+def _attach_partial(exc: JobCancelled, result: TuningResult) -> None:
+    exc.partial_result = result  # type: ignore[attr-defined]
+    exc.partial_history = result.history()  # type: ignore[attr-defined]
+
+
+def grid_search(X: Any, y: Any, task: str | None, algorithm: str, grid: dict[str, list] | None = None,
+                n_trials: int | None = None, **kwargs: Any) -> TuningResult:
+    """Every combination of the catalog grid (or ``grid``: ``{"model__param": [values]}``)."""
+    return tune(X, y, task, algorithm, method="grid", n_trials=n_trials, grid=grid, **kwargs)
+
+
+def random_search(X: Any, y: Any, task: str | None, algorithm: str, n_trials: int = 50, **kwargs: Any) -> TuningResult:
+    """``n_trials`` configurations sampled uniformly (log-uniformly where marked) from the search space."""
+    return tune(X, y, task, algorithm, method="random", n_trials=n_trials, **kwargs)
+
+
+def optuna_search(X: Any, y: Any, task: str | None, algorithm: str, n_trials: int = 50, **kwargs: Any) -> TuningResult:
+    """Optuna TPE (seeded) with median pruning for iterative models."""
+    return tune(X, y, task, algorithm, method="optuna", n_trials=n_trials, **kwargs)
