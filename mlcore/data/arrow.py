@@ -13,6 +13,7 @@ _CONVERSION_NOTES = {
     "percent": "percentages (stored as fractions: 12% -> 0.12)",
     "decimal_comma": "numbers with a decimal comma",
     "numeric_text": "numbers stored as text",
+    "currency": "amounts with a currency symbol",
     "boolean": "yes/no or true/false values",
     "datetime": "dates",
 }

@@ -53,6 +53,15 @@ def _parse_sheet(path: Path, book: pd.ExcelFile, sheet: str) -> pd.DataFrame:
     return raw.dropna(how="all").dropna(axis=1, how="all")
 
 
+def _skip_title_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop lone-cell title lines ("Sales report 2024") above a wider header row."""
+    skipped = 0
+    filled = raw.notna().sum(axis=1).to_numpy()
+    while raw.shape[1] > 1 and raw.shape[0] - skipped > 2 and filled[skipped] == 1 and filled[skipped + 1] > 1:
+        skipped += 1
+    return raw.iloc[skipped:], skipped
+
+
 def _split_header(raw: pd.DataFrame) -> pd.DataFrame:
     """Row 0 of the used range is the header; the body gets its types inferred again."""
     header = list(raw.iloc[0])
@@ -88,7 +97,10 @@ def read_excel(path: Path, fmt: str, options: ImportOptions) -> LoadedTable:
                 raise DataImportError(f"{path.name}: the workbook is empty (no sheet has data)")
     if raw.shape[0] < 2:
         raise DataImportError(f"{path.name}: sheet {sheet!r} has a header ({raw.shape[1]} columns) but no data rows")
+    raw, titles = _skip_title_rows(raw)
     frame, conversions, renames, notes = finish_frame(_split_header(raw))
+    if titles:
+        notes.insert(0, f"skipped {titles} title line(s) above the header row of sheet {sheet!r}")
     warnings = notes
     skipped = names.index(sheet)
     if options.sheet is None and skipped:

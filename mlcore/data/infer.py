@@ -26,6 +26,7 @@ _THOUSANDS_DOT = r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
 _THOUSANDS_SPACE_DOT = r"^[+-]?\d{1,3}(?:[ \x{00a0}\x{202f}']\d{3})+(?:\.\d+)?$"
 _THOUSANDS_SPACE_COMMA = r"^[+-]?\d{1,3}(?:[ \x{00a0}\x{202f}]\d{3})+(?:,\d+)?$"
 _PERCENT = r"^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)\s*%$"
+_CURRENCY = r"^[+-]?\s*[$€£¥]\s*[+-]?[\d.,' ]*\d$|^[+-]?\d[\d.,' ]*\s*[$€£¥]$"
 _NUMERIC_DATE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
 _NAMED_MONTH_DATE = r"^(?:\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4})$"
 
@@ -101,8 +102,16 @@ def _infer_number(column: pa.ChunkedArray, sample: pa.Array, decimal: str, decim
         if number is None:
             return None
         return Inferred(pc.divide(number, 100.0), "percent")
+    if _all_match(sample, _CURRENCY):
+        def strip(values):  # noqa: ANN001, ANN202
+            return pc.utf8_trim_whitespace(pc.replace_substring_regex(values, r"[$€£¥]", ""))
 
-    text = pc.utf8_trim_whitespace(column)
+        plain = _infer_plain_number(strip(column), strip(sample), decimal, decimal_forced)
+        return None if plain is None else Inferred(plain.array, "currency")
+    return _infer_plain_number(pc.utf8_trim_whitespace(column), sample, decimal, decimal_forced)
+
+
+def _infer_plain_number(text: pa.ChunkedArray, sample: pa.Array, decimal: str, decimal_forced: bool) -> Inferred | None:
     if decimal == ".":
         grouped = _any_match(sample, _THOUSANDS_COMMA) or _any_match(sample, _THOUSANDS_SPACE_DOT)
         if grouped and _all_match(sample, f"{_DOT_NUMBER}|{_THOUSANDS_COMMA}|{_THOUSANDS_SPACE_DOT}"):

@@ -144,3 +144,18 @@ def test_parquet_with_no_rows(tmp_path):
     pd.DataFrame({"a": pd.Series([], dtype=float)}).to_parquet(tmp_path / "none.parquet")
     with pytest.raises(DataImportError, match=r"none\.parquet.*no data rows"):
         read_table(tmp_path / "none.parquet")
+
+
+def test_xlsx_title_line_above_the_header_is_skipped(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Quarterly report"])
+    sheet.append([])
+    sheet.append(["item", "qty"])
+    sheet.append(["bolts", 3])
+    sheet.append(["nuts", 5])
+    book.save(tmp_path / "report.xlsx")
+    loaded = read_table(tmp_path / "report.xlsx")
+    assert list(loaded.frame.columns) == ["item", "qty"]
+    assert loaded.frame["qty"].tolist() == [3, 5]
+    assert "skipped 1 title line" in loaded.warnings[0]

@@ -243,3 +243,12 @@ def test_trailing_delimiter_makes_an_empty_named_column(tmp_path):
     assert list(loaded.frame.columns) == ["a", "b", "column_3"]
     assert loaded.frame["column_3"].isna().all()
     assert loaded.renamed_columns == {"<blank #3>": "column_3"}
+
+
+def test_currency_amounts_become_numbers(tmp_path):
+    text = 'price,fee,label\n"$1,234.50",5 €,$ sign\n$7,12 €,x\n-$3.25,0 €,y\n'
+    loaded = read_table(write(tmp_path / "money.csv", text))
+    assert loaded.frame["price"].tolist() == [1234.5, 7.0, -3.25]
+    assert loaded.frame["fee"].tolist() == [5, 12, 0]
+    assert loaded.frame["label"].tolist() == ["$ sign", "x", "y"]
+    assert loaded.conversions["price"] == "currency" and loaded.conversions["fee"] == "currency"
