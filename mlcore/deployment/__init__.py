@@ -33,6 +33,7 @@ _LAZY = {
     "load_joblib": "mlcore.deployment.export",
     "export_skops": "mlcore.deployment.export",
     "import_skops": "mlcore.deployment.export",
+    "audit_skops": "mlcore.deployment.export",
     "export_onnx": "mlcore.deployment.onnx_export",
     "model_card": "mlcore.deployment.card",
     "sha256_file": "mlcore.deployment.export",

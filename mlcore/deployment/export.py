@@ -18,6 +18,7 @@ __all__ = [
     "load_joblib",
     "export_skops",
     "import_skops",
+    "audit_skops",
     "export_onnx",
     "model_card",
     "sha256_file",
@@ -119,17 +120,25 @@ def export_skops(pipeline: Any, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def import_skops(path: str | os.PathLike[str], trusted: list[str] | None = None) -> tuple[Any, list[str]]:
-    """Load a .skops file; refuse (ArtifactIntegrityError listing them) types not explicitly in `trusted`."""
+def audit_skops(path: str | os.PathLike[str]) -> list[str]:
+    """The types in a .skops file that skops does not trust by default (read without loading anything)."""
     import skops.io as sio
 
     source = Path(path)
     if not source.is_file():
         raise DataImportError(f"model file '{source}' does not exist")
     try:
-        untrusted = sorted(sio.get_untrusted_types(file=source))
+        return sorted(sio.get_untrusted_types(file=source))
     except Exception as exc:  # skops raises a variety of errors on corrupt or foreign files
         raise DataImportError(f"'{source.name}' is not a readable skops file: {exc}") from exc
+
+
+def import_skops(path: str | os.PathLike[str], trusted: list[str] | None = None) -> tuple[Any, list[str]]:
+    """Load a .skops file; refuse (ArtifactIntegrityError listing them) types not explicitly in `trusted`."""
+    import skops.io as sio
+
+    source = Path(path)
+    untrusted = audit_skops(source)
     allowed = set(trusted or [])
     refused = [t for t in untrusted if t not in allowed]
     if refused:

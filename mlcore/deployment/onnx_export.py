@@ -342,8 +342,12 @@ def _better(first: dict[str, Any], second: dict[str, Any]) -> bool:
     return second["max_abs_diff"] < first["max_abs_diff"]
 
 
-def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str], *, task: str) -> dict[str, Any]:
+def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str], *, task: str,
+                strict: bool = False) -> dict[str, Any]:
     """Convert to ONNX, save, run onnxruntime on `sample` and report agreement with scikit-learn.
+
+    `sample` holds input rows as the pipeline sees them (e.g. ``check_frame(...).frame``). With
+    ``strict=True`` a disagreement is refused: no file is written and ConfigError says why.
 
     Numeric preparation runs in float32; when that drifts from scikit-learn in front of a gradient-boosting
     model, a float64 graph (inputs typed double, cast to float32 only at the booster, as the booster does
@@ -398,6 +402,8 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
             onx, signature, payload, parity, precision = onx64, signature64, payload64, parity64, "double"
     if parity["warning"]:
         parity["warning"] += _drift_hint(pipeline) if precision == "float" else " (even with float64 preparation)"
+        if strict:
+            raise ConfigError(f"ONNX export refused: {parity['warning']}")
     meta = {"mlworkbench.task": task, "mlworkbench.input_signature": json.dumps(signature),
             "mlworkbench.precision": precision}
     if is_classifier:

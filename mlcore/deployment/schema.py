@@ -101,7 +101,9 @@ def _py(value: Any) -> Any:
 
 def _as_float(series: pd.Series, kind: str) -> pd.Series:
     if kind == "datetime":
-        values = pd.to_datetime(series, errors="coerce")
+        values = pd.to_datetime(series, errors="coerce", utc=isinstance(series.dtype, pd.DatetimeTZDtype))
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
         out = pd.Series(np.nan, index=series.index, dtype=float)
         ok = values.notna()
         out[ok] = values[ok].astype("datetime64[s]").astype("int64").astype(float)
@@ -211,6 +213,9 @@ def _text_to_number(series: pd.Series, name: str, source: str) -> pd.Series:
 
 def _to_numeric(series: pd.Series, col: dict[str, Any], source: str) -> tuple[pd.Series, bool]:
     kind = col["dtype"]
+    if str(series.dtype) == col.get("pandas_dtype") and pd.api.types.is_numeric_dtype(series.dtype) \
+            and not pd.api.types.is_bool_dtype(series.dtype):
+        return series, False  # already what training saw: the fast path for large files
     if pd.api.types.is_bool_dtype(series.dtype):
         values, converted = series.astype(float), True
     elif pd.api.types.is_numeric_dtype(series.dtype):
