@@ -252,3 +252,32 @@ def test_currency_amounts_become_numbers(tmp_path):
     assert loaded.frame["fee"].tolist() == [5, 12, 0]
     assert loaded.frame["label"].tolist() == ["$ sign", "x", "y"]
     assert loaded.conversions["price"] == "currency" and loaded.conversions["fee"] == "currency"
+
+
+@pytest.mark.parametrize(
+    ("sep", "encoding", "decimal"),
+    [(",", "utf-8", "."), (";", "utf-8-sig", ","), ("\t", "utf-16", "."), ("|", "cp1252", ".")],
+)
+def test_round_trip_of_an_awkward_frame(tmp_path, sep, encoding, decimal):
+    rng = np.random.default_rng(7)
+    n = 3000
+    words = np.array(["plain", "with, comma", 'with "quotes"', "semi;colon", "Zürich", "naïve café", "pipe|d"])
+    frame = pd.DataFrame(
+        {
+            "f": rng.normal(0, 1000, n).round(4),
+            "i": rng.integers(-5000, 5000, n),
+            "s": pd.Series(words[rng.integers(0, len(words), n)], dtype="str"),
+            "d": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 2000, n), unit="D"),
+        }
+    )
+    frame.loc[rng.random(n) < 0.05, "f"] = np.nan
+    frame.loc[rng.random(n) < 0.05, "s"] = None
+    path = tmp_path / "round.csv"
+    frame.to_csv(path, sep=sep, encoding=encoding, decimal=decimal, index=False)
+    loaded = read_table(path)
+    assert (loaded.delimiter, loaded.decimal) == (sep, decimal)
+    np.testing.assert_allclose(loaded.frame["f"].to_numpy(), frame["f"].to_numpy())
+    assert loaded.frame["i"].tolist() == frame["i"].tolist()
+    assert loaded.frame["s"].isna().tolist() == frame["s"].isna().tolist()
+    assert loaded.frame["s"].dropna().tolist() == frame["s"].dropna().tolist()
+    assert loaded.frame["d"].tolist() == frame["d"].tolist()
