@@ -19,6 +19,7 @@ from mlcore._ws_deploy import DeploymentOps
 from mlcore._ws_evaluation import EvaluationOps
 from mlcore._ws_preparation import PreparationOps
 from mlcore._ws_registry import RegistryOps
+from mlcore._ws_selection import SelectionOps
 from mlcore._ws_training import TrainingOps
 from mlcore.paths import resolve_home
 from mlcore.registry.db import Database
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Workspace"]
 
 
-class Workspace(DatasetOps, PreparationOps, TrainingOps, RegistryOps, DeploymentOps,
+class Workspace(DatasetOps, PreparationOps, TrainingOps, SelectionOps, RegistryOps, DeploymentOps,
                 EvaluationOps):
     """All operations of the seed's API, on one workspace folder."""
 

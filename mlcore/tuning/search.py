@@ -210,7 +210,7 @@ def tune(
     prune = bool(pruning and method == "optuna" and spec.abilities.iterative and len(folds) > 1)
     pruner = (optuna.pruners.MedianPruner(n_startup_trials=max(2, min(5, (total or 20) // 5)), n_warmup_steps=0)
               if prune else optuna.pruners.NopPruner())
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed trials are reported in the records
     name = study_name or f"{spec.name}-{task}-{method}-{uuid.uuid4().hex[:8]}"
     study = optuna.create_study(storage=storage, study_name=name, load_if_exists=True, sampler=sampler,
                                 pruner=pruner, direction="maximize" if higher_is_better(metric) else "minimize")

@@ -1,0 +1,127 @@
+"""`mlcore compare`, `mlcore tune` and `mlcore experiments list`."""
+
+from __future__ import annotations
+
+import argparse
+
+from mlcore.cli._common import emit, make_ctx, table
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("compare", parents=[common], help="cross-validate several models (live progress)")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--target")
+    p.add_argument("--task", choices=["classification", "regression"])
+    p.add_argument("--models", required=True, help="comma-separated algorithm names, e.g. logistic,knn,xgboost")
+    p.add_argument("--cv", type=int, default=5, help="number of cross-validation folds")
+    p.add_argument("--metric", help="primary metric (accuracy, roc_auc, f1_macro, balanced_accuracy, log_loss; "
+                                    "r2, rmse, mae)")
+    p.add_argument("--recipe", help="name of a saved preparation recipe")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("tune", parents=[common], help="tune one algorithm's hyperparameters (live trials)")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--target")
+    p.add_argument("--task", choices=["classification", "regression"])
+    p.add_argument("--algorithm", required=True)
+    p.add_argument("--method", default="optuna", choices=["grid", "random", "optuna"])
+    p.add_argument("--n-trials", type=int, default=50)
+    p.add_argument("--timeout", type=float, help="stop starting new trials after this many seconds")
+    p.add_argument("--cv", type=int, default=5)
+    p.add_argument("--metric")
+    p.add_argument("--storage", help="Optuna storage URL (default: optuna.db in the workspace)")
+    p.add_argument("--study-name")
+    p.add_argument("--no-pruning", dest="pruning", action="store_false")
+    p.add_argument("--test-size", type=float, default=0.2)
+    p.add_argument("--recipe", help="name of a saved preparation recipe")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_tune)
+
+    exp = sub.add_parser("experiments", parents=[common], help="tuning runs (MLExperiment rows)")
+    esub = exp.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = esub.add_parser("list", parents=[common])
+    p.add_argument("--job")
+    p.set_defaults(func=cmd_experiments_list)
+
+
+def _ws(args):
+    from mlcore.cli.main import open_workspace
+
+    return open_workspace(args)
+
+
+def _fmt(value, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _live_ctx(args: argparse.Namespace):
+    """The CLI's progress bar, plus one line per finished trial or compared model."""
+    from mlcore.jobs import ConsoleContext
+
+    class LiveConsole(ConsoleContext):
+        def _on_event(self, kind: str, data: dict) -> None:
+            if kind == "trial":
+                self.log(f"trial {data.get('number')}: {data.get('state')} value {_fmt(data.get('value'))} "
+                         f"best {_fmt(data.get('best'))} {data.get('params')}")
+            elif kind == "compare_row":
+                reason = f" ({data['error']})" if data.get("error") else ""
+                self.log(f"{data.get('model')}: {data.get('status')} mean {_fmt(data.get('mean_score'))} "
+                         f"± {_fmt(data.get('std_score'))}{reason}")
+
+    base = make_ctx(args)
+    return LiveConsole(stream=base.stream, quiet=base.quiet)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    with _ws(args) as ws:
+        ds = ws.find_dataset(args.dataset)
+        ctx = _live_ctx(args)
+        out = ws.compare(ds.id, target_column=args.target, task_type=args.task, models=models, cv=args.cv,
+                         metric=args.metric, recipe=args.recipe, seed=args.seed, ctx=ctx)
+        ctx.finish()
+    rows = [[r.get("rank") or "-", r["model"], r["status"], _fmt(r.get("mean_score")), _fmt(r.get("std_score")),
+             _fmt(r.get("p_value"), 3), _fmt(r.get("fit_time"), 2), r.get("error") or ""]
+            for r in out["comparison"]]
+    text = (f"{out.get('metric')} over {out.get('cv')}-fold CV (p: corrected t-test vs the best)\n"
+            + table(rows, ["rank", "model", "status", "mean", "std", "p", "fit s", "error"]))
+    emit(args, out, text)
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        ds = ws.find_dataset(args.dataset)
+        ctx = _live_ctx(args)
+        job = ws.tune(ds.id, target_column=args.target, task_type=args.task, algorithm=args.algorithm,
+                      tuning_method=args.method, n_trials=args.n_trials, timeout=args.timeout, cv=args.cv,
+                      metric=args.metric, storage=args.storage, study_name=args.study_name, pruning=args.pruning,
+                      recipe=args.recipe, test_size=args.test_size, seed=args.seed, ctx=ctx)
+        ctx.finish()
+    results = job.results or {}
+    summary = results.get("training_summary") or {}
+    lines = [f"job {job.id} (tune): {job.status}",
+             f"  {summary.get('algorithm')} by {summary.get('method')}: {summary.get('n_trials')} trials "
+             f"({summary.get('n_complete')} complete, {summary.get('n_pruned')} pruned, {summary.get('n_failed')} failed)",
+             f"  best CV {summary.get('metric')} {_fmt(results.get('best_score'))} (trial {summary.get('best_trial')})",
+             f"  best params {results.get('best_params')}"]
+    test = ((results.get("evaluation") or {}).get("test") or {}).get("metrics") or {}
+    shown = {k: v for k, v in test.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if shown:
+        lines.append("  test: " + ", ".join(f"{k} {v:.4f}" for k, v in list(shown.items())[:6]))
+    emit(args, dict(job.record(), status=job.status), "\n".join(lines))
+    return 0
+
+
+def cmd_experiments_list(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        rows = ws.list_experiments(job_id=args.job)
+    emit(args, {"experiments": [r.to_dict() for r in rows]},
+         table([[r.id[:8], r.algorithm, r.method, r.status, _fmt(r.best_score), len(r.trials or [])] for r in rows],
+               ["id", "algorithm", "method", "status", "best", "trials"]) if rows else "no experiments yet")
+    return 0
