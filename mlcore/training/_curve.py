@@ -1,5 +1,6 @@
 """Learning curves for models without iterations: fit on growing training subsets, score each.
 
+Training-side scores are measured on at most MAX_TRAIN_SCORE_ROWS rows of each subset.
 The last point is the fit on every training row (in their original order), and that fit is
 the model returned, so the curve costs the smaller fits only.
 """
@@ -17,6 +18,9 @@ from mlcore.training._scoring import FitData, full_proba, score_classifier, scor
 
 CURVE_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
 MIN_ROWS = 10
+# training-side scores use at most this many of the subset's rows: predicting every training row
+# of a large set costs more than the fit for kNN and kernel SVMs
+MAX_TRAIN_SCORE_ROWS = 5000
 
 
 def curve_sizes(n_rows: int, n_classes: int = 0) -> list[int]:
@@ -75,8 +79,11 @@ def fit_learning_curve(est: Any, data: FitData, rec: Recorder, seed: int, sample
                 raise
             continue  # too few rows for this model (e.g. folds of a stacking ensemble): skip the point
         rec.check()
-        y_sub_enc = None if data.y_enc is None else data.y_enc[rows]
-        t_loss, t_met = _score(model, data, X_sub, y_sub, y_sub_enc)
+        score_rows = rows
+        if len(rows) > MAX_TRAIN_SCORE_ROWS:
+            score_rows = np.sort(np.random.default_rng(seed + i).choice(rows, MAX_TRAIN_SCORE_ROWS, replace=False))
+        y_sc_enc = None if data.y_enc is None else data.y_enc[score_rows]
+        t_loss, t_met = _score(model, data, _safe_indexing(data.X, score_rows), data.y[score_rows], y_sc_enc)
         v_loss = v_met = None
         if data.has_val:
             v_loss, v_met = _score(model, data, data.X_val, data.y_val, data.y_val_enc)
