@@ -46,12 +46,15 @@ def _schema_rows(schema: dict[str, Any] | None) -> list[list[Any]]:
 def model_card(metadata: dict[str, Any]) -> str:
     """Markdown card: identity, data, metrics, parameters, input schema, threshold, libraries, intended use.
 
-    Keys read (all optional): name, version, description, task, algorithm, stage/status, created_at, tags,
-    artifact_sha256, dataset_name/dataset_id, dataset_hash, training_samples, target, feature_names, metrics
+    Keys read (all optional): name, version, description, task/task_type, algorithm, stage/status, created_at, tags,
+    artifact_sha256, dataset_name/dataset_id, dataset_hash, training_samples, target/target_name, feature_names, metrics
     (flat or one level nested), threshold/decision_threshold, hyperparameters, input_schema
     (InputSchema.to_dict()), library_versions, intended_use, limitations (text or list).
     """
-    m = metadata
+    m = dict(metadata)
+    # the registry's names for the same facts
+    m.setdefault("task", m.get("task_type"))
+    m.setdefault("target", m.get("target_name"))
     name, version = m.get("name", "model"), m.get("version", "")
     lines = [f"# Model card: {name} {version}".rstrip(), ""]
     if m.get("description"):

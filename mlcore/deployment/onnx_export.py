@@ -233,12 +233,16 @@ def _initial_types(signature: list[dict[str, Any]]) -> list[tuple[str, Any]]:
 
     types = {"float": FloatTensorType, "double": DoubleTensorType, "int64": Int64TensorType,
              "string": StringTensorType}
-    return [(s["column"], types[s["type"]]([None, 1])) for s in signature]
+    return [(s.get("column") or s["input"], types[s["type"]](list(s["shape"]))) for s in signature]
 
 
 def _feed(sample: pd.DataFrame, signature: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     feeds: dict[str, np.ndarray] = {}
     for s in signature:
+        if "columns" in s:  # one matrix input holding several columns
+            feeds[s["input"]] = sample[s["columns"]].apply(pd.to_numeric, errors="coerce").to_numpy(
+                np.float64 if s["type"] == "double" else np.float32)
+            continue
         col = sample[s["column"]]
         if s["type"] in ("float", "double"):
             dtype = np.float64 if s["type"] == "double" else np.float32
@@ -271,6 +275,14 @@ def _drift_hint(pipeline: Any) -> str:
     return " (float32 arithmetic in ONNX versus float64 in scikit-learn)"
 
 
+def _splits_columns(pipeline: Any) -> bool:
+    """True when the first step is a ColumnTransformer (it takes one input per column)."""
+    first = pipeline
+    while getattr(first, "steps", None):
+        first = first.steps[0][1]
+    return type(first).__name__ == "ColumnTransformer"
+
+
 def _convert(pipeline: Any, sample: pd.DataFrame, task: str, precision: str) -> tuple[Any, list[dict[str, Any]]]:
     """The ONNX model and its input signature, computing numeric preparation in `precision`."""
     from skl2onnx import convert_sklearn
@@ -278,6 +290,11 @@ def _convert(pipeline: Any, sample: pd.DataFrame, task: str, precision: str) -> 
     from mlcore.deployment.onnx_converters import set_precision
 
     signature = onnx_input_signature(sample, precision)
+    if precision == "double" and not _splits_columns(pipeline) and all(
+            e["type"] in ("double", "int64") for e in signature):
+        # skl2onnx joins separate inputs with FeatureVectorizer, which is float32 only: one matrix input instead
+        signature = [{"columns": [e["column"] for e in signature], "input": "features", "type": "double",
+                      "shape": [None, len(signature)]}]
     final = _final(pipeline)
     options = {id(final): {"zipmap": False}} if task == "classification" else None
     with _lock:
@@ -308,7 +325,7 @@ def _parity(pipeline: Any, payload: bytes, sample: pd.DataFrame, signature: list
     if task == "classification":
         expected_label = np.asarray(pipeline.predict(sample))
         onnx_label = np.asarray(outputs[0]).ravel()
-        if expected_label.dtype.kind in "iuf" and onnx_label.dtype.kind in "iuf":
+        if expected_label.dtype.kind in "iufb" and onnx_label.dtype.kind in "iufb":
             agree = expected_label.astype(float) == onnx_label.astype(float)
         else:
             agree = expected_label.astype(str) == onnx_label.astype(str)

@@ -253,5 +253,24 @@ def test_model_card_lists_everything(mixed):
                      "| C | 1.0 |", "| city | text | no | ", "Decision threshold: 0.4", "scikit-learn",
                      "## Intended use and limitations", "churned"):
         assert fragment in card, fragment
+    registry_style = model_card({"name": "m", "version": "1.0.0", "task_type": "regression", "target_name": "price"})
+    assert "| Task | regression |" in registry_style and "| Target | price |" in registry_style
+    assert "No metrics recorded." in registry_style
     city_row = next(line for line in card.splitlines() if line.startswith("| city |"))
     assert {"Lyon", "Paris", "Nice"} <= set(city_row.replace(",", " ").split())
+
+
+def test_onnx_wrapper_with_integer_labels_behind_a_bare_scaler(tmp_path):
+    from xgboost import XGBClassifier
+
+    wrappers = pytest.importorskip("mlcore.models._wrappers")
+    X, y = _numeric(n=300)
+    X = X.iloc[:, :8]
+    labels = np.where(y == 1, 7, 3)
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("model", wrappers.LabelEncodedClassifier(XGBClassifier(n_estimators=10)))]).fit(X, labels)
+    report = export_onnx(pipe, X, tmp_path / "w.onnx", task="classification")
+    assert report["ok"] and report["label_agreement"] == 1.0, report
+    if report["precision"] == "double":  # no ColumnTransformer: one float64 matrix input
+        assert report["inputs"] == [{"columns": list(X.columns), "input": "features", "type": "double",
+                                     "shape": [None, 8]}]
