@@ -167,7 +167,8 @@ class ConsoleContext(JobContext):
         now = time.monotonic()
         tty = getattr(self.stream, "isatty", lambda: False)()
         # a terminal gets a redrawn bar; a log file or pipe gets a plain line every few seconds
-        if fraction < 1.0 and now - self._last_draw < (0.1 if tty else 5.0):
+        since = now - (self._last_draw or (0.0 if tty else self._t0))
+        if fraction < 1.0 and since < (0.1 if tty else 5.0):
             return
         self._last_draw = now
         self._last_fraction = fraction
