@@ -57,7 +57,11 @@ def finish_arrow_table(
     if renames:
         shown = ", ".join(f"{old!r} -> {new!r}" for old, new in renames.items())
         notes.insert(0, f"renamed columns: {shown}")
-    converted = [f"{name} ({_CONVERSION_NOTES[kind]})" for name, kind in conversions.items() if kind in _CONVERSION_NOTES and kind not in ("boolean", "datetime", "decimal_comma")]
+    converted = [
+        f"{name} ({_CONVERSION_NOTES[kind]})"
+        for name, kind in conversions.items()
+        if kind in ("thousands", "percent", "numeric_text", "currency")
+    ]
     if converted:
         notes.append("converted text to numbers: " + ", ".join(converted))
     return table, conversions, renames, notes

@@ -37,9 +37,8 @@ def clean_column_names(names: Sequence[object]) -> tuple[list[str], dict[str, st
         else:
             seen.add(text)
             result.append(text)
-            if not isinstance(original, str) or original != text:
-                if str(original) != text:
-                    renames[str(original)] = text
+            if str(original) != text:  # stripped spaces, or a number/date header cell
+                renames[str(original)] = text
             continue
         new = base if suffix == 1 else f"{base}_{suffix}"
         while new in taken or new in seen:

@@ -18,7 +18,6 @@ SAMPLE_SIZE = 2000
 TRUE_WORDS = ("yes", "true")
 FALSE_WORDS = ("no", "false")
 
-_INT = r"[+-]?\d+"
 _DOT_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _COMMA_NUMBER = r"^[+-]?\d+(?:,\d+)?$"
 _THOUSANDS_COMMA = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
@@ -27,12 +26,18 @@ _THOUSANDS_SPACE_DOT = r"^[+-]?\d{1,3}(?:[ \x{00a0}\x{202f}']\d{3})+(?:\.\d+)?$"
 _THOUSANDS_SPACE_COMMA = r"^[+-]?\d{1,3}(?:[ \x{00a0}\x{202f}]\d{3})+(?:,\d+)?$"
 _PERCENT = r"^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)\s*%$"
 _CURRENCY = r"^[+-]?\s*[$€£¥]\s*[+-]?[\d.,' ]*\d$|^[+-]?\d[\d.,' ]*\s*[$€£¥]$"
-_NUMERIC_DATE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+_YEAR_FIRST_DATE = r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}" + _TIME
+_YEAR_LAST_DATE = r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}" + _TIME
+# two-digit years only when day and month are zero-padded: "1.2.3" is a version, not a date
+_SHORT_YEAR_DATE = r"^\d{2}[-/.]\d{2}[-/.]\d{2}" + _TIME
 _NAMED_MONTH_DATE = r"^(?:\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4})$"
 
 _DATE_FORMATS_YEAR_FIRST = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
-_DATE_FORMATS_DAY_FIRST = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y"]
-_DATE_FORMATS_MONTH_FIRST = ["%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"]
+_DATE_FORMATS_DAY_FIRST = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"]
+_DATE_FORMATS_MONTH_FIRST = ["%m/%d/%Y", "%m-%d-%Y"]
+_DATE_FORMATS_SHORT_DAY_FIRST = ["%d/%m/%y", "%d.%m.%y"]
+_DATE_FORMATS_SHORT_MONTH_FIRST = ["%m/%d/%y"]
 _DATE_FORMATS_NAMED = ["%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%d-%b-%y"]
 _TIME_SUFFIXES = ["", " %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M"]
 
@@ -145,13 +150,14 @@ def _wrap(array: pa.ChunkedArray | None, conversion: str) -> Inferred | None:
 def _date_candidates(sample: pa.Array, dayfirst: bool) -> list[str]:
     if _all_match(sample, _NAMED_MONTH_DATE):
         bases = _DATE_FORMATS_NAMED
-    elif _all_match(sample, _NUMERIC_DATE):
-        first, second = (
-            (_DATE_FORMATS_DAY_FIRST, _DATE_FORMATS_MONTH_FIRST)
-            if dayfirst
-            else (_DATE_FORMATS_MONTH_FIRST, _DATE_FORMATS_DAY_FIRST)
-        )
-        bases = _DATE_FORMATS_YEAR_FIRST + first + second
+    elif _all_match(sample, _YEAR_FIRST_DATE):
+        bases = _DATE_FORMATS_YEAR_FIRST
+    elif _all_match(sample, _YEAR_LAST_DATE):
+        day, month = _DATE_FORMATS_DAY_FIRST, _DATE_FORMATS_MONTH_FIRST
+        bases = day + month if dayfirst else month + day
+    elif _all_match(sample, _SHORT_YEAR_DATE):
+        day, month = _DATE_FORMATS_SHORT_DAY_FIRST, _DATE_FORMATS_SHORT_MONTH_FIRST
+        bases = day + month if dayfirst else month + day
     else:
         return []
     has_time = _any_match(sample, r"\d:\d\d")

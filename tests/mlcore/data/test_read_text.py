@@ -281,3 +281,25 @@ def test_round_trip_of_an_awkward_frame(tmp_path, sep, encoding, decimal):
     assert loaded.frame["s"].isna().tolist() == frame["s"].isna().tolist()
     assert loaded.frame["s"].dropna().tolist() == frame["s"].dropna().tolist()
     assert loaded.frame["d"].tolist() == frame["d"].tolist()
+
+
+def test_version_numbers_are_not_dates(tmp_path):
+    loaded = read_table(write(tmp_path / "v.csv", "pkg,version\na,1.2.3\nb,2.10.1\nc,1.0.12\n"))
+    assert loaded.frame["version"].tolist() == ["1.2.3", "2.10.1", "1.0.12"]
+    assert "version" not in loaded.conversions
+
+
+def test_us_dates_and_two_digit_years(tmp_path):
+    text = "us,short,named\n12/31/2023,31.12.23,05 Jan 2024\n1/2/2024,01.02.24,17 Mar 2023\n"
+    loaded = read_table(write(tmp_path / "d.csv", text))
+    assert loaded.frame["us"].tolist() == list(pd.to_datetime(["2023-12-31", "2024-01-02"]))
+    assert loaded.frame["short"].tolist() == list(pd.to_datetime(["2023-12-31", "2024-02-01"]))
+    assert loaded.frame["named"].tolist() == list(pd.to_datetime(["2024-01-05", "2023-03-17"]))
+    # "1/2/2024" alone would fit both orders; "12/31/2023" settles it, and nobody is told otherwise
+    assert not any("would also fit" in w for w in loaded.warnings)
+
+
+def test_ambiguous_day_month_order_is_reported(tmp_path):
+    loaded = read_table(write(tmp_path / "amb.csv", "day,n\n01/02/2024,1\n03/04/2024,2\n"))
+    assert loaded.frame["day"].tolist() == list(pd.to_datetime(["2024-01-02", "2024-03-04"]))
+    assert any("'day'" in w and "would also fit %d/%m/%Y" in w for w in loaded.warnings)
