@@ -93,12 +93,19 @@ def _check_budget(n_trials: int | None, timeout: float | None) -> None:
 class _Search:
     """The objective and the per-trial callback of one study."""
 
-    def __init__(self, spec, space, make, X, y, folds, task, metric, ctx, n_total, prune) -> None:
+    def __init__(self, spec, space, make, X, y, folds, task, metric, ctx, n_total, prune, timeout) -> None:
         self.spec, self.space, self.make = spec, space, make
         self.X, self.y, self.folds, self.task, self.metric = X, y, folds, task, metric
-        self.ctx, self.n_total, self.prune = ctx, n_total, prune
+        self.ctx, self.n_total, self.prune, self.timeout = ctx, n_total, prune, timeout
+        self.started = time.perf_counter()
         self.records: list[dict[str, Any]] = []
         self.best: float = math.nan
+
+    def fraction(self, trials_done: float) -> float:
+        """Progress: by trials when their number is known, else by the time budget."""
+        by_trials = trials_done / self.n_total if self.n_total else 0.0
+        by_time = (time.perf_counter() - self.started) / self.timeout if self.timeout else 0.0
+        return min(1.0, max(by_trials, by_time))
 
     def objective(self, trial: Any) -> float:
         import optuna
@@ -110,9 +117,7 @@ class _Search:
         k = len(self.folds)
         for j, fold in enumerate(self.folds):
             self.ctx.check_cancelled()
-            done = len(self.records) + j / k
-            self.ctx.progress(done / self.n_total if self.n_total else 0.0,
-                              f"trial {trial.number}: fold {j + 1}/{k}")
+            self.ctx.progress(self.fraction(len(self.records) + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
             try:
                 score = score_fold(self.make, params, self.X, self.y, fold, self.task).scores[self.metric]
             except JobCancelled:
@@ -157,8 +162,7 @@ class _Search:
             self.ctx.metric(frozen.number, self.metric, record["value"], "trial")
         if record["best_so_far"] is not None:
             self.ctx.metric(frozen.number, self.metric, record["best_so_far"], "best")
-        if self.n_total:
-            self.ctx.progress(len(self.records) / self.n_total, f"trial {frozen.number} {state}")
+        self.ctx.progress(self.fraction(len(self.records)), f"trial {frozen.number} {state}")
         if self.ctx.cancel_requested:
             study.stop()
 
@@ -216,7 +220,7 @@ def tune(
                                 pruner=pruner, direction="maximize" if higher_is_better(metric) else "minimize")
     for fixed in enqueued:
         study.enqueue_trial(fixed, skip_if_exists=False)
-    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune)
+    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout)
 
     def finish(cancelled: bool) -> TuningResult:
         done = [r for r in search.records if r["state"] == "complete"]

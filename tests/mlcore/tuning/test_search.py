@@ -103,8 +103,10 @@ def test_study_lives_in_the_given_storage(cancer, tmp_path):
 
 def test_timeout_stops_the_search(cancer):
     X, y = cancer
-    result = tune(X, y, "classification", "knn", method="random", n_trials=None, timeout=1.0, cv=3)
-    assert 1 <= len(result.trials) < 200 and result.seconds < 20
+    ctx = RecordingContext()
+    result = tune(X, y, "classification", "knn", method="random_search", n_trials=None, timeout=1.0, cv=3, ctx=ctx)
+    assert 1 <= len(result.trials) < 200 and result.seconds < 20 and result.method == "random"
+    assert max(f for f, _ in ctx.progress_events) >= 0.9  # progress follows the time budget
 
 
 def test_failing_configurations_are_failed_trials_and_all_failing_is_an_error(cancer, monkeypatch):
