@@ -64,15 +64,17 @@ class MainWindow(QMainWindow):
             return
         self._tabs_built = True
         from desktop.tabs.datasets import DatasetsTab
+        from desktop.tabs.evaluation import EvaluationTab
         from desktop.tabs.preparation import PreparationTab
+        from desktop.tabs.registry import RegistryTab
         from desktop.tabs.training import TrainingTab
 
         current = self._pending_tab if self._pending_tab is not None else self.tabs.currentIndex()
         self.datasets_tab = DatasetsTab(self.services)
         self.preparation_tab = PreparationTab(self.services)
         self.training_tab = TrainingTab(self.services)
-        self.evaluation_tab = PlaceholderTab("Evaluation", "Metrics, plots and reports of trained models — coming next.")
-        self.registry_tab = PlaceholderTab("Registry", "Model versions, stages, A/B tests, prediction and export — coming next.")
+        self.evaluation_tab = EvaluationTab(self.services)
+        self.registry_tab = RegistryTab(self.services)
         widgets = [self.datasets_tab, self.preparation_tab, self.training_tab, self.evaluation_tab, self.registry_tab]
         self.tabs.setUpdatesEnabled(False)
         for i, (widget, label) in enumerate(zip(widgets, TAB_LABELS)):
@@ -210,7 +212,8 @@ class MainWindow(QMainWindow):
         self.services.settings.setValue("window/tab", self.tabs.currentIndex())
         self.services.settings.sync()
         if self._tabs_built:
-            for tab in (self.datasets_tab, self.preparation_tab, self.training_tab):
+            for tab in (self.datasets_tab, self.preparation_tab, self.training_tab, self.evaluation_tab,
+                        self.registry_tab):
                 tab.shutdown()
         self.errors.close_dialogs()
         event.accept()
