@@ -47,7 +47,7 @@ class TextSniff:
     decimal: str
     quoted_newlines: bool
     header_fields: int = 0
-    skip_rows: int = 0  # 1 when the file starts with Excel's "sep=;" hint line
+    skip_rows: int = 0  # Excel's "sep=;" hint line and "#" comment lines above the header
     warnings: list[str] = field(default_factory=list)
     unsure: bool = False
 
@@ -245,8 +245,13 @@ def sniff_text(
     if hint:
         # Excel writes "sep=;" as a first line to announce the delimiter
         text, skip_rows = text[hint.end() :], 1
-        if not text.strip():
-            raise DataImportError(f"{name}: the file is empty (no header, no rows)")
+    comments = re.match(r"\A(?:[ \t]*#[^\n]*\n)+", text)
+    if comments:
+        lines = comments.group(0).count("\n")
+        text, skip_rows = text[comments.end() :], skip_rows + lines
+        warnings = warnings + [f"skipped {lines} comment line(s) starting with '#' above the header"]
+    if skip_rows and not text.strip():
+        raise DataImportError(f"{name}: the file is empty (no header, no rows)")
     if sep:
         delimiter = "\t" if sep in ("\\t", "tab", "TAB") else sep
         if len(delimiter) != 1:

@@ -303,3 +303,11 @@ def test_ambiguous_day_month_order_is_reported(tmp_path):
     loaded = read_table(write(tmp_path / "amb.csv", "day,n\n01/02/2024,1\n03/04/2024,2\n"))
     assert loaded.frame["day"].tolist() == list(pd.to_datetime(["2024-01-02", "2024-03-04"]))
     assert any("'day'" in w and "would also fit %d/%m/%Y" in w for w in loaded.warnings)
+
+
+def test_comment_lines_above_the_header_are_skipped(tmp_path):
+    text = "# exported by SomeTool 3.1\n# 2024-05-01, all regions\nregion;sales\nnorth;1,5\nsouth;2,5\n"
+    loaded = read_table(write(tmp_path / "c.csv", text))
+    assert list(loaded.frame.columns) == ["region", "sales"]
+    assert loaded.frame["sales"].tolist() == [1.5, 2.5]
+    assert any("skipped 2 comment line(s)" in w for w in loaded.warnings)
