@@ -311,3 +311,14 @@ def test_comment_lines_above_the_header_are_skipped(tmp_path):
     assert list(loaded.frame.columns) == ["region", "sales"]
     assert loaded.frame["sales"].tolist() == [1.5, 2.5]
     assert any("skipped 2 comment line(s)" in w for w in loaded.warnings)
+
+
+def test_quoted_newlines_far_beyond_the_sample_across_parser_blocks(tmp_path):
+    head = "".join(f"{i},plain text {i}\n" for i in range(60000))
+    middle = "".join(f'{i},"multi\nline {i}"\n' for i in range(60000, 60050))
+    tail = "".join(f"{i},plain text {i}\n" for i in range(60050, 120000))
+    loaded = read_table(write(tmp_path / "nl.csv", "id,text\n" + head + middle + tail))
+    frame = loaded.frame
+    assert frame.shape == (120000, 2)
+    assert frame["id"].tolist() == list(range(120000))
+    assert frame["text"].iloc[60049] == "multi\nline 60049"
