@@ -97,6 +97,20 @@ def test_onnx_parity_scaler_logistic(tmp_path):
     assert (tmp_path / "m.onnx").stat().st_size > 0
 
 
+def test_onnx_random_forest_behind_scaler_and_unsupported_model_named(tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = _numeric()
+    pipe = _pipe(X, RandomForestClassifier(n_estimators=30, random_state=0)).fit(X, y)
+    report = export_onnx(pipe, X, tmp_path / "rf.onnx", task="classification")
+    assert report["ok"] and report["label_agreement"] == 1.0 and report["max_proba_diff"] < 1e-3, report
+    hgb = _pipe(X, HistGradientBoostingClassifier(max_iter=5)).fit(X, y)
+    try:
+        export_onnx(hgb, X, tmp_path / "hgb.onnx", task="classification")
+    except ConfigError as exc:  # skl2onnx cannot convert it with this scikit-learn: the step must be named
+        assert "step 'model' (HistGradientBoostingClassifier)" in str(exc)
+
+
 def test_onnx_parity_random_forest_with_text_labels(tmp_path):
     X, y = load_iris(return_X_y=True, as_frame=True)
     X.columns = ["sl", "sw", "pl", "pw"]
@@ -140,7 +154,7 @@ def test_onnx_reports_disagreement_instead_of_hiding_it(tmp_path, monkeypatch):
 
     X, y = _numeric()
     pipe = _pipe(X, XGBClassifier(n_estimators=20, max_depth=3)).fit(X, y)
-    monkeypatch.setattr(onnx_export, "_has_booster", lambda pipeline: False)  # no float64 retry
+    monkeypatch.setattr(onnx_export, "_retry_in_double", lambda pipeline: False)  # no float64 retry
     report = export_onnx(pipe, X, tmp_path / "drift.onnx", task="classification")
     assert report["precision"] == "float"
     assert not report["ok"]  # float32 drift on these rows (0.0934 on one row here): it must be explained
