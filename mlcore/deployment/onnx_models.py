@@ -1,0 +1,164 @@
+"""ONNX converters for estimators skl2onnx lacks: xgboost / lightgbm (through onnxmltools) and label wrappers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["register_model_converters", "register_wrapper", "inner_classifier", "registered"]
+
+registered: set[type] = set()  # classes whose converter is registered in this process
+
+
+def _classifier_shape(operator: Any) -> None:
+    """Label + probabilities; tree ensembles compute in float32, so probabilities stay float even in a double graph."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+
+    calculate_linear_classifier_output_shapes(operator)
+    for out in operator.outputs[1:]:
+        if isinstance(out.type, DoubleTensorType):
+            out.type = FloatTensorType(out.type.shape)
+
+
+def _regressor_shape(operator: Any) -> None:
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.shape_calculator import calculate_linear_regressor_output_shapes
+
+    calculate_linear_regressor_output_shapes(operator)
+    out = operator.outputs[0]
+    if isinstance(out.type, DoubleTensorType):
+        out.type = FloatTensorType(out.type.shape)
+
+
+def _float_input_converter(raw_alias: str, convert: Any, classifier: bool) -> Any:
+    """Wrap an onnxmltools converter: a float64 input is cast to float32 first (what the booster itself does)."""
+
+    def converter(scope: Any, operator: Any, container: Any) -> None:
+        from onnx import TensorProto
+        from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
+
+        source = operator.inputs[0]
+        if not isinstance(source.type, DoubleTensorType):
+            convert(scope, operator, container)
+            return
+        as_float = scope.declare_local_variable("booster_input", FloatTensorType(source.type.shape))
+        container.add_node("Cast", [source.full_name], as_float.onnx_name, to=TensorProto.FLOAT,
+                           name=scope.get_unique_operator_name("CastToFloat"))
+        sub = scope.declare_local_operator(raw_alias, operator.raw_operator)
+        sub.inputs.append(as_float)
+        results = ([scope.declare_local_variable("booster_label", Int64TensorType()),
+                    scope.declare_local_variable("booster_proba", FloatTensorType())] if classifier
+                   else [scope.declare_local_variable("booster_value", FloatTensorType())])
+        for var, out in zip(results, operator.outputs):
+            sub.outputs.append(var)
+            container.add_node("Identity", [var.onnx_name], out.full_name,
+                               name=scope.get_unique_operator_name("Identity"))
+
+    return converter
+
+
+def _register_booster(cls: type, alias: str, convert: Any, classifier: bool) -> None:
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common._registration import register_converter, register_shape_calculator
+    from skl2onnx.common.shape_calculator import (calculate_linear_classifier_output_shapes,
+                                                  calculate_linear_regressor_output_shapes)
+
+    options = ({"nocl": [True, False], "zipmap": [True, False, "columns"]} if classifier
+               else ({"split": None} if alias.startswith("LightGbm") else None))
+    raw_alias = f"{alias}Float32"
+    register_converter(raw_alias, convert, overwrite=True, options=options)
+    register_shape_calculator(raw_alias, calculate_linear_classifier_output_shapes if classifier
+                              else calculate_linear_regressor_output_shapes, overwrite=True)
+    update_registered_converter(cls, alias, _classifier_shape if classifier else _regressor_shape,
+                                _float_input_converter(raw_alias, convert, classifier), options=options)
+    registered.add(cls)
+
+
+def _register_boosters() -> None:
+    """Teach skl2onnx the xgboost / lightgbm estimators through onnxmltools' converters (once)."""
+    try:
+        from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
+        from xgboost import XGBClassifier, XGBRegressor
+
+        if XGBClassifier not in registered:
+            _register_booster(XGBClassifier, "XGBoostXGBClassifier", convert_xgboost, True)
+            _register_booster(XGBRegressor, "XGBoostXGBRegressor", convert_xgboost, False)
+    except ImportError:  # pragma: no cover - xgboost is a dependency
+        pass
+    try:
+        from lightgbm import LGBMClassifier, LGBMRegressor
+        from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
+
+        if LGBMClassifier not in registered:
+            _register_booster(LGBMClassifier, "LightGbmLGBMClassifier", convert_lightgbm, True)
+            _register_booster(LGBMRegressor, "LightGbmLGBMRegressor", convert_lightgbm, False)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def inner_classifier(estimator: Any) -> Any | None:
+    """The fitted inner model of a label-encoding wrapper (attribute ``estimator_``), if it is one."""
+    inner = getattr(estimator, "estimator_", None)
+    classes = getattr(estimator, "classes_", None)
+    if inner is None or classes is None or not hasattr(inner, "predict_proba"):
+        return None
+    inner_classes = np.asarray(getattr(inner, "classes_", []))
+    if len(inner_classes) != len(classes) or not np.array_equal(inner_classes, np.arange(len(classes))):
+        return None
+    return inner
+
+
+def _label_wrapper_converter(scope: Any, operator: Any, container: Any) -> None:
+    """Convert the inner model, then map its 0..k-1 labels back to the wrapper's classes with Gather."""
+    from onnx import TensorProto
+    from skl2onnx._supported_operators import sklearn_operator_name_map
+    from skl2onnx.common.data_types import Int64TensorType
+
+    wrapper = operator.raw_operator
+    inner = wrapper.estimator_
+    sub = scope.declare_local_operator(sklearn_operator_name_map[type(inner)], inner)
+    sub.inputs = operator.inputs
+    inner_label = scope.declare_local_variable("inner_label", Int64TensorType())
+    inner_proba = scope.declare_local_variable("inner_proba", operator.outputs[1].type.__class__())
+    sub.outputs.append(inner_label)
+    sub.outputs.append(inner_proba)
+    classes = np.asarray(wrapper.classes_)
+    name = scope.get_unique_variable_name("original_classes")
+    if classes.dtype.kind in "OUS":
+        container.add_initializer(name, TensorProto.STRING, [len(classes)], [str(c).encode("utf-8") for c in classes])
+    elif np.all(np.mod(classes.astype(float), 1) == 0):
+        container.add_initializer(name, TensorProto.INT64, [len(classes)], [int(c) for c in classes])
+    else:
+        raise RuntimeError(f"{type(wrapper).__name__} has fractional class labels {list(classes)[:5]}; "
+                           "ONNX labels must be integers or text")
+    container.add_node("Gather", [name, inner_label.onnx_name], operator.outputs[0].full_name, axis=0,
+                       name=scope.get_unique_operator_name("GatherLabels"))
+    container.add_node("Identity", [inner_proba.onnx_name], operator.outputs[1].full_name,
+                       name=scope.get_unique_operator_name("IdentityProba"))
+
+
+def register_wrapper(cls: type) -> None:
+    """Register a label-encoding wrapper class (final step exposing ``estimator_`` and ``classes_``)."""
+    from skl2onnx import update_registered_converter
+
+    if cls in registered:
+        return
+    update_registered_converter(cls, f"MLWorkbench{cls.__name__}", _classifier_shape, _label_wrapper_converter,
+                                options={"nocl": [True, False], "zipmap": [True, False, "columns"]})
+    registered.add(cls)
+
+
+def _register_project_transformers() -> None:
+    try:
+        from mlcore.deployment.onnx_converters import register_project_converters
+    except ImportError:  # pragma: no cover - optional module
+        return
+    register_project_converters(registered)
+
+
+def register_model_converters() -> None:
+    """Register boosters and the project's transformers with skl2onnx (idempotent; call under a lock)."""
+    _register_boosters()
+    _register_project_transformers()
