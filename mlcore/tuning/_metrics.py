@@ -68,26 +68,43 @@ def _safe(fn, *args, **kw) -> float:
     return value if math.isfinite(value) else math.nan
 
 
+def _confusion_scores(y: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """accuracy, balanced accuracy and macro F1 from one confusion matrix (sklearn's definitions)."""
+    labels, codes = np.unique(np.concatenate([y, y_pred]), return_inverse=True)
+    k = len(labels)
+    t, p = codes[: len(y)], codes[len(y):]
+    cm = np.bincount(t * k + p, minlength=k * k).reshape(k, k).astype(float)
+    tp = np.diag(cm)
+    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
+    present = support > 0
+    denom = support + predicted
+    f1 = np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)
+    return {"accuracy": float(tp.sum() / len(y)),
+            "balanced_accuracy": float(np.mean(tp[present] / support[present])),
+            "f1_macro": float(f1.mean())}
+
+
 def classification_scores(y: Any, y_pred: Any, proba: np.ndarray | None, classes: np.ndarray | None) -> dict:
     """accuracy, balanced accuracy, macro F1 and (with probabilities) ROC-AUC and log loss."""
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss, roc_auc_score
-
-    import warnings
+    from sklearn.metrics import roc_auc_score
 
     y = np.asarray(y)
-    out = {"accuracy": _safe(accuracy_score, y, y_pred)}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # single-class folds warn; the value is still defined
-        out["balanced_accuracy"] = _safe(balanced_accuracy_score, y, y_pred)
-        out["f1_macro"] = _safe(f1_score, y, y_pred, average="macro", zero_division=0)
-        if proba is None or classes is None:
-            out["roc_auc"] = out["log_loss"] = math.nan
-            return out
-        if len(classes) == 2:
-            out["roc_auc"] = _safe(roc_auc_score, y == classes[1], proba[:, 1])
-        else:
-            out["roc_auc"] = _safe(roc_auc_score, y, proba, multi_class="ovr", labels=classes)
-        out["log_loss"] = _safe(log_loss, y, np.clip(proba, 1e-15, 1.0), labels=classes)
+    out = _confusion_scores(y, np.asarray(y_pred))
+    if proba is None or classes is None:
+        out["roc_auc"] = out["log_loss"] = math.nan
+        return out
+    if len(classes) == 2:
+        out["roc_auc"] = _safe(roc_auc_score, y == classes[1], proba[:, 1])
+    else:
+        out["roc_auc"] = _safe(roc_auc_score, y, proba, multi_class="ovr", labels=classes)
+    pos = np.searchsorted(classes, y)
+    known = (pos < len(classes)) & (classes[np.minimum(pos, len(classes) - 1)] == y)
+    if not known.all():  # a held-out class the model never saw: log loss is undefined
+        out["log_loss"] = math.nan
+    else:
+        p = np.clip(proba, 1e-15, 1.0)
+        p = p / p.sum(axis=1, keepdims=True)
+        out["log_loss"] = float(-np.mean(np.log(p[np.arange(len(y)), pos])))
     return out
 
 
@@ -103,8 +120,9 @@ def regression_scores(y: Any, y_pred: Any) -> dict:
 
 def fold_scores(model: Any, X: Any, y: Any, task: str) -> dict[str, float]:
     """Every metric of ``task`` for a fitted model on held-out rows (nan where undefined)."""
-    y_pred = model.predict(X)
     if task == "regression":
-        return regression_scores(y, y_pred)
+        return regression_scores(y, model.predict(X))
     proba, classes = _probabilities(model, X)
+    # the predicted class is the most probable one (what predict does), so predict once
+    y_pred = model.predict(X) if proba is None else classes[np.argmax(proba, axis=1)]
     return classification_scores(y, y_pred, proba, classes)

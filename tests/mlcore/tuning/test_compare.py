@@ -111,3 +111,22 @@ def test_ensemble_names_are_compared_and_bad_names_refused(linear_cls):
         compare_models(X, y, "classification", ["logistic", "nope"], cv=3)
     with pytest.raises(ConfigError, match="metric 'r2' is not available"):
         compare_models(X, y, "classification", ["logistic"], metric="r2")
+
+
+def test_fold_metrics_match_scikit_learn():
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss, roc_auc_score
+
+    from mlcore.tuning._metrics import classification_scores
+
+    rng = np.random.default_rng(0)
+    for k in (2, 4):
+        y = rng.integers(0, k, 200)
+        y_pred = rng.integers(0, k, 200)
+        proba = rng.dirichlet(np.ones(k), 200)
+        s = classification_scores(y, y_pred, proba, np.arange(k))
+        assert s["accuracy"] == pytest.approx(accuracy_score(y, y_pred))
+        assert s["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(y, y_pred))
+        assert s["f1_macro"] == pytest.approx(f1_score(y, y_pred, average="macro"))
+        assert s["log_loss"] == pytest.approx(log_loss(y, proba, labels=np.arange(k)))
+        expected_auc = roc_auc_score(y, proba[:, 1]) if k == 2 else roc_auc_score(y, proba, multi_class="ovr")
+        assert s["roc_auc"] == pytest.approx(expected_auc)
