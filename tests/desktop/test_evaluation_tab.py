@@ -25,11 +25,20 @@ def build_template(home) -> dict[str, str]:
         return {"bc": bc.id, "job": job.id, "v1": v1.id, "v2": v2.id, "diabetes": diabetes.id, "reg": reg.id}
 
 
+_TEMPLATE: dict[str, tuple] = {}
+
+
+def shared_template(tmp_path_factory) -> tuple:
+    """The template workspace, built once per test session (the registry tests use it too)."""
+    if "template" not in _TEMPLATE:
+        home = tmp_path_factory.mktemp("desktop-template") / "ws"
+        _TEMPLATE["template"] = (home, build_template(home))
+    return _TEMPLATE["template"]
+
+
 @pytest.fixture(scope="session")
 def template(tmp_path_factory):
-    home = tmp_path_factory.mktemp("eval-template") / "ws"
-    ids = build_template(home)
-    return home, ids
+    return shared_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def set_row(table: QTableWidget, row: int, cells: list[Any]) -> None:
     for col, value in enumerate(cells):
         item = QTableWidgetItem("—" if value is None else str(value))
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         table.setItem(row, col, item)
 
 
