@@ -67,7 +67,13 @@ def model_factory(spec: "AlgorithmSpec", X: Any, task: str, recipe: "PrepRecipe 
 
         template = SimpleImputer(strategy="median", keep_empty_features=True)
 
+    # the recipe's class_weight='balanced' reaches estimators with a native class_weight parameter
+    balanced = bool(recipe is not None and recipe.class_weight == "balanced" and task == "classification"
+                    and spec.abilities.class_weight)
+
     def make(params: dict | None = None) -> Any:
+        if balanced:
+            params = {"class_weight": "balanced", **(params or {})}
         est = spec.build(params, seed=seed, n_jobs=n_jobs)
         if template is None:
             return est
