@@ -74,30 +74,87 @@ def _truncate_gb(est: Any, n: int) -> None:
     est.n_estimators_ = n
 
 
-# -- AdaBoost: staged predictions after the fit -----------------------------------------
+# -- AdaBoost: a hook around each boosting round ------------------------------------------
 def fit_adaboost(est: Any, data: FitData, rec: Recorder) -> Any:
-    """Fit AdaBoost*, then record one point per boosting stage from its staged predictions.
+    """Fit AdaBoost* with a per-round hook: live scores (classifier), cancel and early stop.
 
-    sklearn offers no per-round hook for AdaBoost, so the curve arrives when the fit ends and a
-    cancel during the fit abandons it (see _recorder); early stopping truncates the stages.
+    sklearn has no public per-round callback for AdaBoost, so the instance's ``_boost`` step is
+    wrapped for the duration of the fit (returning ``None`` ends sklearn's loop cleanly). The
+    classifier's SAMME scores are accumulated round by round; the regressor's weighted-median
+    prediction is not incremental, so its curve is read from ``staged_predict`` after the fit.
     """
-    est.fit(data.X, data.y, sample_weight=data.sample_weight)
-    rec.check()
+    original = getattr(type(est), "_boost", None)
+    if original is None:  # pragma: no cover - sklearn internals moved: staged curve only
+        est.fit(data.X, data.y, sample_weight=data.sample_weight)
+        return _adaboost_staged(est, data, rec)
     cls = data.task == "classification"
-    staged = est.staged_predict_proba if cls else est.staged_predict
-    train_iter = staged(data.X)
-    val_iter = staged(data.X_val) if data.has_val else None
-    for i, train_out in enumerate(train_iter):
-        val_out = next(val_iter) if val_iter is not None else None
-        t_loss, v_loss, v_met, t_met = _scores(data, train_out, val_out, raw=False)
-        if rec.record(i + 1, t_loss, v_loss, v_met, t_met):
-            break
+    Xv = np.asarray(data.X_val) if data.has_val else None
+    state: dict[str, Any] = {"train": None, "val": None, "weight": 0.0}
+
+    def boost(iboost: int, X: Any, y: Any, sample_weight: Any, random_state: Any) -> tuple:
+        rec.check()
+        out = original(est, iboost, X, y, sample_weight, random_state)
+        if not cls or out[0] is None:
+            return out
+        stage, weight = est.estimators_[-1], float(out[1])
+        state["train"] = _samme_add(state["train"], stage.predict(X), weight, est.classes_)
+        if Xv is not None:
+            state["val"] = _samme_add(state["val"], stage.predict(Xv), weight, est.classes_)
+        state["weight"] += weight
+        k = len(est.classes_)
+        train_p = _samme_proba(state["train"], state["weight"], k)
+        val_p = None if Xv is None else _samme_proba(state["val"], state["weight"], k)
+        t_loss, v_loss, v_met, t_met = _scores(data, train_p, val_p, raw=False)
+        if rec.record(iboost + 1, t_loss, v_loss, v_met, t_met):
+            return None, None, None  # sklearn's loop ends on a None sample weight
+        return out
+
+    est._boost = boost
+    try:
+        est.fit(data.X, data.y, sample_weight=data.sample_weight)
+    finally:
+        vars(est).pop("_boost", None)  # the fitted model must not keep the hook
+    if not cls:
+        _adaboost_staged(est, data, rec)
     if rec.early_stopping and rec.best_record is not None:
         n = rec.best_record["iteration"]
         if n < len(est.estimators_):
             est.estimators_ = est.estimators_[:n]
             est.estimator_weights_ = est.estimator_weights_[:n]
             est.estimator_errors_ = est.estimator_errors_[:n]
+    return est
+
+
+def _samme_add(acc: np.ndarray | None, pred: np.ndarray, weight: float, classes: np.ndarray) -> np.ndarray:
+    """Add one SAMME vote (weight for the predicted class, -weight/(K-1) for the others)."""
+    k = len(classes)
+    vote = np.where(pred[:, None] == classes[None, :], weight, -weight / (k - 1))
+    return vote if acc is None else acc + vote
+
+
+def _samme_proba(acc: np.ndarray, total_weight: float, k: int) -> np.ndarray:
+    """AdaBoostClassifier.predict_proba from the accumulated votes (sklearn's formula)."""
+    decision = acc / total_weight if total_weight > 0 else np.zeros_like(acc)
+    if k == 2:
+        d = decision[:, 1] - decision[:, 0]
+        z = np.column_stack([-d, d]) / 2
+    else:
+        z = decision / (k - 1)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _adaboost_staged(est: Any, data: FitData, rec: Recorder) -> Any:
+    """Record one point per stage from staged predictions of a fitted AdaBoost."""
+    cls = data.task == "classification"
+    staged = est.staged_predict_proba if cls else est.staged_predict
+    val_iter = staged(data.X_val) if data.has_val else None
+    for i, train_out in enumerate(staged(data.X)):
+        val_out = next(val_iter) if val_iter is not None else None
+        t_loss, v_loss, v_met, t_met = _scores(data, train_out, val_out, raw=False)
+        if rec.record(i + 1, t_loss, v_loss, v_met, t_met):
+            break
     return est
 
 

@@ -28,7 +28,15 @@ __all__ = ["MonitoredFit", "fit_monitored", "monitor_kind"]
 
 @dataclass
 class MonitoredFit:
-    """A fitted estimator with its training curve and a summary."""
+    """A fitted estimator with its training curve and a summary.
+
+    ``history`` records: ``iteration`` (boosting round; trees so far for a forest; point number
+    for a learning curve), ``train_loss``, ``val_loss``, ``train_metric``, ``val_metric``,
+    ``metric_name``, ``elapsed`` (seconds since the fit began), plus ``train_size`` (learning
+    curve) or ``n_trees`` (forest). Missing values (no validation rows) are ``None``.
+    ``summary``: best_iteration, n_iterations, stopped_early, fit_seconds, loss_name,
+    metric_name, cancelled, mode, best_val_loss, best_val_metric, train_rows, validation_rows.
+    """
 
     estimator: Any
     history: list[dict] = field(default_factory=list)

@@ -56,6 +56,7 @@ def test_classification_history_has_one_record_per_iteration(name, iris):
         assert fit.history[-1]["iteration"] == n and len(fit.history) >= 2
     elif name == "adaboost":  # AdaBoost stops by itself once a stage is perfect
         assert 1 <= len(fit.history) == len(fit.estimator.estimators_) <= n
+        assert "_boost" not in vars(fit.estimator)  # the per-round hook is gone
     else:
         assert [r["iteration"] for r in fit.history] == list(range(1, n + 1))
     _check_events(fit, ctx)

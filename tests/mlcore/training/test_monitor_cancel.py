@@ -27,6 +27,7 @@ def data():
     ("lightgbm", {"n_estimators": 5000}),
     ("gradient_boosting", {"n_estimators": 2000}),
     ("random_forest", {"n_estimators": 2000}),
+    ("adaboost", {"n_estimators": 2000, "max_depth": 3, "learning_rate": 0.1}),
 ])
 def test_cancel_during_iterations_raises_fast_with_partial_history(name, params, data):
     X, y, Xv, yv = data
