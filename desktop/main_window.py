@@ -195,7 +195,8 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(tab)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        running = self.jobs.running()
+        # a thread that already ended but whose result is still queued needs no question
+        running = [w for w in self.jobs.running() if not w.isFinished()]
         if running and not self._quitting:
             names = ", ".join(w.title for w in running)
             if not self.services.confirm(self, "Quit ML Workbench",

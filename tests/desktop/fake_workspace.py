@@ -320,3 +320,13 @@ class FakeWorkspace:
             return self._jobs[job_id]
         except KeyError:
             raise NotFoundError(f"no job with id {job_id}") from None
+
+    # -- registry (issue 8's tabs read these at start; the fake has no models) ----------------
+    def list_models(self, name: str | None = None, status: str | None = None) -> list:
+        return []
+
+    def list_ab_tests(self, *args: Any, **kwargs: Any) -> list:
+        return []
+
+    def history(self, name: str) -> list:
+        return []

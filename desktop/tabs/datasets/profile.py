@@ -30,6 +30,7 @@ class ColumnProfile(QWidget):
         self._frame: pd.DataFrame | None = None
         self.columns = QListWidget()
         self.columns.setMaximumWidth(260)
+        self.columns.setMinimumWidth(130)
         self.columns.currentItemChanged.connect(self._on_columns_current)
         self.title = QLabel("Select a column")
         self.title.setObjectName("sectionTitle")
@@ -39,9 +40,11 @@ class ColumnProfile(QWidget):
         self.stats.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.stats.horizontalHeader().setStretchLastSection(True)
         self.stats.setMaximumWidth(300)
+        self.stats.setMinimumWidth(170)
         self.stats.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.chart = BarChart()
         self.chart.setMinimumHeight(180)
+        self.chart.setMinimumWidth(160)
 
         right = QVBoxLayout()
         right.addWidget(self.title)

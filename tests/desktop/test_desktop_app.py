@@ -1,0 +1,51 @@
+"""The entry point: fast start without heavy libraries, screenshots, command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.app import parse_args
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args, tmp_path, timeout=120):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    # settings of these runs go to a temp folder, never the user's
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    return subprocess.run([sys.executable, "-m", "desktop.app", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=ROOT)
+
+
+def test_window_appears_before_heavy_libraries_are_imported(tmp_path):
+    result = _run(["--home", str(tmp_path / "ws"), "--quit-after-show"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    assert "shown_at" in lines
+    heavy = lines.get("heavy_modules", "").strip()
+    assert heavy == "", f"imported before the window showed: {heavy}"
+
+
+def test_screenshot_writes_a_png_of_the_chosen_tab(tmp_path):
+    out = tmp_path / "shot.png"
+    result = _run(["--home", str(tmp_path / "ws"), "--screenshot", str(out), "--tab", "preparation",
+                   "--size", "1000x700"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1000, 700)
+
+
+def test_command_line_options():
+    args = parse_args(["--home", "/tmp/x", "--tab", "training", "--screenshot", "a.png", "--demo-train"])
+    assert (str(args.home), args.tab, str(args.screenshot), args.demo_train) == ("/tmp/x", "training", "a.png", True)
+    with pytest.raises(SystemExit):
+        parse_args(["--tab", "nonsense"])
