@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -11,7 +12,8 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from mlcore.deployment.onnx_models import inner_classifier, register_model_converters, register_wrapper
+from mlcore.deployment.onnx_models import (ensure_float_input, inner_classifier, register_model_converters,
+                                           register_wrapper)
 from mlcore.errors import ConfigError, DataValidationError, MLWorkbenchError
 
 __all__ = ["export_onnx", "onnx_input_signature", "iter_steps", "TARGET_OPSET", "PROBA_TOLERANCE"]
@@ -159,6 +161,22 @@ def _splits_columns(pipeline: Any) -> bool:
     return type(first).__name__ == "ColumnTransformer"
 
 
+@contextlib.contextmanager
+def _conversion_settings(pipeline: Any) -> Iterator[None]:
+    """Flip settings skl2onnx cannot convert but prediction ignores; restored afterwards."""
+    changed = []
+    for _, step in iter_steps(pipeline):
+        # VotingClassifier.flatten_transform shapes transform() only; skl2onnx refuses True
+        if type(step).__name__ == "VotingClassifier" and getattr(step, "flatten_transform", False):
+            changed.append((step, "flatten_transform", True))
+            step.flatten_transform = False
+    try:
+        yield
+    finally:
+        for step, attr, value in changed:
+            setattr(step, attr, value)
+
+
 def _convert(pipeline: Any, sample: pd.DataFrame, task: str, precision: str) -> tuple[Any, list[dict[str, Any]]]:
     """The ONNX model and its input signature, computing numeric preparation in `precision`."""
     from skl2onnx import convert_sklearn
@@ -173,7 +191,9 @@ def _convert(pipeline: Any, sample: pd.DataFrame, task: str, precision: str) -> 
                       "shape": [None, len(signature)]}]
     final = _final(pipeline)
     options = {id(final): {"zipmap": False}} if task == "classification" else None
-    with _lock:
+    with _lock, _conversion_settings(pipeline):
+        if precision == "double":  # preparation in float64, the model itself on a float32 cast
+            ensure_float_input(type(final))
         set_precision(precision)
         try:
             onx = convert_sklearn(pipeline, initial_types=_initial_types(signature), target_opset=TARGET_OPSET,

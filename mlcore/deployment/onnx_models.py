@@ -1,4 +1,4 @@
-"""ONNX converters for estimators skl2onnx lacks: xgboost / lightgbm (through onnxmltools) and label wrappers."""
+"""ONNX converters for estimators: xgboost / lightgbm (through onnxmltools), label wrappers, float32 casts."""
 
 from __future__ import annotations
 
@@ -6,52 +6,44 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["register_model_converters", "register_wrapper", "inner_classifier", "registered"]
+__all__ = ["register_model_converters", "register_wrapper", "ensure_float_input", "inner_classifier", "registered"]
 
 registered: set[type] = set()  # classes whose converter is registered in this process
 
 
-def _classifier_shape(operator: Any) -> None:
-    """Label + probabilities; tree ensembles compute in float32, so probabilities stay float even in a double graph."""
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
-    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+def _floats_out(shape_fn: Any) -> Any:
+    """A shape calculator whose float64 outputs become float32 (the model runs on a float32 cast of its input)."""
 
-    calculate_linear_classifier_output_shapes(operator)
-    for out in operator.outputs[1:]:
-        if isinstance(out.type, DoubleTensorType):
-            out.type = FloatTensorType(out.type.shape)
+    def shape(operator: Any) -> None:
+        from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
+        shape_fn(operator)
+        for out in operator.outputs:
+            if isinstance(out.type, DoubleTensorType):
+                out.type = FloatTensorType(out.type.shape)
 
-def _regressor_shape(operator: Any) -> None:
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
-    from skl2onnx.common.shape_calculator import calculate_linear_regressor_output_shapes
-
-    calculate_linear_regressor_output_shapes(operator)
-    out = operator.outputs[0]
-    if isinstance(out.type, DoubleTensorType):
-        out.type = FloatTensorType(out.type.shape)
+    return shape
 
 
-def _float_input_converter(raw_alias: str, convert: Any, classifier: bool) -> Any:
-    """Wrap an onnxmltools converter: a float64 input is cast to float32 first (what the booster itself does)."""
+def _float_input_converter(raw_alias: str, convert: Any) -> Any:
+    """Wrap a converter: a float64 input is cast to float32 first (what tree models do to their input)."""
 
     def converter(scope: Any, operator: Any, container: Any) -> None:
         from onnx import TensorProto
-        from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
+        from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
         source = operator.inputs[0]
-        if not isinstance(source.type, DoubleTensorType):
+        if len(operator.inputs) != 1 or not isinstance(source.type, DoubleTensorType):
             convert(scope, operator, container)
             return
-        as_float = scope.declare_local_variable("booster_input", FloatTensorType(source.type.shape))
+        as_float = scope.declare_local_variable("model_input", FloatTensorType(source.type.shape))
         container.add_node("Cast", [source.full_name], as_float.onnx_name, to=TensorProto.FLOAT,
                            name=scope.get_unique_operator_name("CastToFloat"))
         sub = scope.declare_local_operator(raw_alias, operator.raw_operator)
         sub.inputs.append(as_float)
-        results = ([scope.declare_local_variable("booster_label", Int64TensorType()),
-                    scope.declare_local_variable("booster_proba", FloatTensorType())] if classifier
-                   else [scope.declare_local_variable("booster_value", FloatTensorType())])
-        for var, out in zip(results, operator.outputs):
+        for i, out in enumerate(operator.outputs):
+            kind = FloatTensorType if isinstance(out.type, (FloatTensorType, DoubleTensorType)) else type(out.type)
+            var = scope.declare_local_variable(f"model_output{i}", kind())
             sub.outputs.append(var)
             container.add_node("Identity", [var.onnx_name], out.full_name,
                                name=scope.get_unique_operator_name("Identity"))
@@ -59,21 +51,43 @@ def _float_input_converter(raw_alias: str, convert: Any, classifier: bool) -> An
     return converter
 
 
-def _register_booster(cls: type, alias: str, convert: Any, classifier: bool) -> None:
+def _register_float_input(cls: type, alias: str, convert: Any, options: Any, shape: Any) -> None:
+    """Register `cls` under `alias`: the original converter/shape behind a float32 cast of float64 input."""
     from skl2onnx import update_registered_converter
     from skl2onnx.common._registration import register_converter, register_shape_calculator
+
+    raw_alias = f"{alias}Float32"
+    register_converter(raw_alias, convert, overwrite=True, options=options)
+    register_shape_calculator(raw_alias, shape, overwrite=True)
+    update_registered_converter(cls, alias, _floats_out(shape), _float_input_converter(raw_alias, convert),
+                                options=options)
+    registered.add(cls)
+
+
+def _register_booster(cls: type, alias: str, convert: Any, classifier: bool) -> None:
     from skl2onnx.common.shape_calculator import (calculate_linear_classifier_output_shapes,
                                                   calculate_linear_regressor_output_shapes)
 
-    options = ({"nocl": [True, False], "zipmap": [True, False, "columns"]} if classifier
-               else ({"split": None} if alias.startswith("LightGbm") else None))
-    raw_alias = f"{alias}Float32"
-    register_converter(raw_alias, convert, overwrite=True, options=options)
-    register_shape_calculator(raw_alias, calculate_linear_classifier_output_shapes if classifier
-                              else calculate_linear_regressor_output_shapes, overwrite=True)
-    update_registered_converter(cls, alias, _classifier_shape if classifier else _regressor_shape,
-                                _float_input_converter(raw_alias, convert, classifier), options=options)
-    registered.add(cls)
+    if classifier:
+        options = {"nocl": [True, False], "zipmap": [True, False, "columns"]}
+        shape = calculate_linear_classifier_output_shapes
+    else:
+        options = {"split": None} if alias.startswith("LightGbm") else None
+        shape = calculate_linear_regressor_output_shapes
+    _register_float_input(cls, alias, convert, options, shape)
+
+
+def ensure_float_input(cls: type) -> None:
+    """Put any skl2onnx-supported estimator behind a float32 cast in float64 graphs (idempotent)."""
+    from skl2onnx._supported_operators import sklearn_operator_name_map
+    from skl2onnx.common._registration import get_converter, get_shape_calculator
+
+    if cls in registered or cls not in sklearn_operator_name_map:
+        return
+    alias = sklearn_operator_name_map[cls]
+    original = get_converter(alias)
+    _register_float_input(cls, f"MLWorkbench{cls.__name__}", original._fct, original.get_allowed_options(),
+                          get_shape_calculator(alias))
 
 
 def _register_boosters() -> None:
@@ -96,6 +110,20 @@ def _register_boosters() -> None:
             _register_booster(LGBMRegressor, "LightGbmLGBMRegressor", convert_lightgbm, False)
     except ImportError:  # pragma: no cover
         pass
+
+
+_SKLEARN_TREES = ("DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier",
+                  "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
+                  "GradientBoostingClassifier", "GradientBoostingRegressor")
+
+
+def _register_sklearn_trees() -> None:
+    """scikit-learn's trees compare float32 features too: in a float64 graph they get a cast in front."""
+    import sklearn.ensemble
+    import sklearn.tree
+
+    for name in _SKLEARN_TREES:
+        ensure_float_input(getattr(sklearn.tree, name, None) or getattr(sklearn.ensemble, name))
 
 
 def inner_classifier(estimator: Any) -> Any | None:
@@ -145,7 +173,10 @@ def register_wrapper(cls: type) -> None:
 
     if cls in registered:
         return
-    update_registered_converter(cls, f"MLWorkbench{cls.__name__}", _classifier_shape, _label_wrapper_converter,
+    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+
+    update_registered_converter(cls, f"MLWorkbench{cls.__name__}",
+                                _floats_out(calculate_linear_classifier_output_shapes), _label_wrapper_converter,
                                 options={"nocl": [True, False], "zipmap": [True, False, "columns"]})
     registered.add(cls)
 
@@ -161,4 +192,5 @@ def _register_project_transformers() -> None:
 def register_model_converters() -> None:
     """Register boosters and the project's transformers with skl2onnx (idempotent; call under a lock)."""
     _register_boosters()
+    _register_sklearn_trees()
     _register_project_transformers()

@@ -288,3 +288,24 @@ def test_onnx_wrapper_with_integer_labels_behind_a_bare_scaler(tmp_path):
     if report["precision"] == "double":  # no ColumnTransformer: one float64 matrix input
         assert report["inputs"] == [{"columns": list(X.columns), "input": "features", "type": "double",
                                      "shape": [None, 8]}]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_onnx_parity_for_every_catalog_algorithm(tmp_path, task):
+    from mlcore.models import list_algorithms
+    from mlcore.prep import PrepRecipe, build_preprocessor
+
+    X, y = _project_frame(300)
+    target = y if task == "classification" else X["b"] * 2.0 + np.random.default_rng(0).normal(size=len(X))
+    failures = {}
+    for spec in list_algorithms(task):
+        pipe = Pipeline([("prep", build_preprocessor(PrepRecipe(), X, task)), ("model", spec.build(seed=0))])
+        pipe.fit(X, target)
+        report = export_onnx(pipe, X, tmp_path / f"{spec.name}.onnx", task=task)
+        if not report["ok"]:
+            failures[spec.name] = report["warning"]
+    # k-nearest neighbours: rows with equidistant k-th neighbours (imputed duplicates here) are broken
+    # differently by onnxruntime's TopK; the report flags it, which is what matters
+    assert set(failures) <= {"knn"}, failures
+    assert all("differ" in w or "disagree" in w for w in failures.values())
