@@ -106,37 +106,41 @@ def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None
     return out
 
 
-def _needs_neutralising(text: pd.Series) -> pd.Series:
-    starts = text.str.startswith(_FORMULA_START, na=False)
-    if not starts.any():
-        return starts
-    return starts & ~text.str.fullmatch(_PLAIN_NUMBER, na=False)
+def _needs_neutralising(text: pd.Series) -> np.ndarray:
+    """Positions of cells a spreadsheet would read as a formula (signed numbers such as "-1.5" are not)."""
+    starts = text.str.startswith(_FORMULA_START, na=False).to_numpy(dtype=bool, copy=True)
+    if starts.any():
+        pos = np.flatnonzero(starts)
+        numeric = text.iloc[pos].str.fullmatch(_PLAIN_NUMBER, na=False).to_numpy(dtype=bool)
+        starts[pos[numeric]] = False
+    return starts
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Prefix "'" to text cells (and headers) a spreadsheet would run as a formula; numbers are left alone."""
     out = df.copy(deep=False)
-    renamed = {c: f"'{c}" for c in out.columns
-               if isinstance(c, str) and c.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(c)}
-    for name in list(out.columns):
-        series = out[name]
+    renamed = [f"'{c}" if isinstance(c, str) and c.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(c)
+               else c for c in out.columns]
+    for j in range(out.shape[1]):
+        series = out.iloc[:, j]
         if isinstance(series.dtype, pd.CategoricalDtype):
             series = series.astype("str")
         elif not (pd.api.types.is_string_dtype(series.dtype) or pd.api.types.is_object_dtype(series.dtype)):
             continue
         if pd.api.types.is_object_dtype(series.dtype):
-            is_text = series.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+            is_text = np.fromiter((isinstance(v, str) for v in series.to_numpy()), dtype=bool, count=len(series))
         else:
-            is_text = series.notna()
+            is_text = series.notna().to_numpy(dtype=bool)
         text = series.where(is_text).astype("str")
         mask = _needs_neutralising(text) & is_text
         if mask.any():
-            series = series.astype(object)
-            series[mask] = "'" + text[mask]
-            out[name] = series
-        elif series is not out[name]:
-            out[name] = series
-    return out.rename(columns=renamed) if renamed else out
+            values = series.to_numpy(dtype=object, copy=True)
+            values[mask] = ["'" + v for v in text.to_numpy(dtype=object)[mask]]
+            series = pd.Series(values, index=series.index, name=series.name)
+        if series is not out.iloc[:, j]:
+            out.isetitem(j, series)
+    out.columns = renamed
+    return out
 
 
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
