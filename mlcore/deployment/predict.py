@@ -76,10 +76,10 @@ def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None
             if is_classifier:
                 proba = np.asarray(final.predict_proba(features), dtype=float)
                 probas.append(proba)
-                if threshold is not None:
-                    predictions.append(np.where(proba[:, 1] >= float(threshold), labels[1], labels[0]))
+                if threshold is not None:  # class positions; labels are attached once at the end
+                    predictions.append((proba[:, 1] >= float(threshold)).astype(np.int64))
                 elif use_argmax:
-                    predictions.append(labels[np.argmax(proba, axis=1)])
+                    predictions.append(np.argmax(proba, axis=1))
                 else:
                     predictions.append(np.asarray(final.predict(features)))
             else:
@@ -90,13 +90,13 @@ def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None
             raise DataValidationError(f"the model could not predict rows {i * chunk_rows + 1}-"
                                       f"{i * chunk_rows + len(chunk)}: {exc}") from exc
         ctx.progress((i + 1) / n_chunks, f"predicted {min(n, (i + 1) * chunk_rows)} of {n} rows")
-    pred = np.concatenate(predictions) if predictions else np.array([], dtype=object)
-    if is_classifier and pred.dtype == object:
-        # keep label dtype (int labels stay int; text labels become str)
-        try:
-            pred = pred.astype(np.asarray(pipeline.classes_).dtype)
-        except (TypeError, ValueError):
-            pass
+    pred: Any = np.concatenate(predictions)
+    if is_classifier and (threshold is not None or use_argmax):
+        class_values = np.asarray(pipeline.classes_ if classes is None else classes)
+        if class_values.dtype.kind in "OUS":  # text labels: a categorical is built from the positions at no cost
+            pred = pd.Categorical.from_codes(pred, categories=[str(c) for c in class_values])
+        else:  # numeric labels keep their dtype
+            pred = class_values[pred]
     columns: dict[str, Any] = {"prediction": pred}
     if is_classifier:
         proba_all = np.concatenate(probas) if probas else np.zeros((0, len(labels)))
