@@ -117,5 +117,19 @@ def fit_lightgbm(est: Any, data: FitData, rec: Recorder) -> Any:
         eval_y = (data.y,) + ((data.y_val,) if data.has_val else ())
         est.fit(data.X, data.y, sample_weight=data.sample_weight, eval_X=eval_X, eval_y=eval_y, eval_names=names,
                 eval_metric=["rmse"], callbacks=[monitor])
+    _drop_trees_after_best(est)
     return est
+
+
+def _drop_trees_after_best(est: Any) -> None:
+    """Keep only the best iteration's trees, so export and feature importances see the same model."""
+    import lightgbm as lgb
+
+    booster = est.booster_
+    best = booster.best_iteration
+    if not best or best >= booster.current_iteration():
+        return
+    trimmed = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+    trimmed.best_iteration = best
+    est._Booster = trimmed
 

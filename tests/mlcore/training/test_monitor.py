@@ -114,7 +114,13 @@ def test_early_stopping_keeps_the_best_iteration(name, params, noisy):
     assert s["best_iteration"] == best["iteration"]
     # patience: exactly `patience` records after the best one
     assert len(fit.history) - 1 - int(np.argmin(losses)) == 5
-    # the returned model is the best iteration's model
+    # the returned model is the best iteration's model, and holds nothing after it
+    rounds = {"xgboost": lambda e: e.estimator_.get_booster().num_boosted_rounds(),
+              "lightgbm": lambda e: e.booster_.current_iteration(),
+              "gradient_boosting": lambda e: e.estimators_.shape[0],
+              "adaboost": lambda e: len(e.estimators_),
+              "random_forest": lambda e: len(e.estimators_)}[name]
+    assert rounds(fit.estimator) == s["best_iteration"]
     proba = fit.estimator.predict_proba(Xv)
     assert _log_loss(yv, proba, np.asarray(fit.estimator.classes_)) == pytest.approx(best["val_loss"], rel=2e-3)
 
