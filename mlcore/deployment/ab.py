@@ -147,13 +147,17 @@ def welch_ttest(values_a: Any, values_b: Any) -> dict[str, Any]:
     b = np.asarray(pd.to_numeric(pd.Series(values_b), errors="coerce").dropna(), dtype=float)
     for label, arr in (("A", a), ("B", b)):
         if len(arr) < 2:
-            raise DataValidationError(f"arm {label} has {len(arr)} numeric outcome(s); Welch's t-test needs at least 2 in each arm")
+            raise DataValidationError(f"arm {label} has {len(arr)} numeric outcome(s); "
+                                      "Welch's t-test needs at least 2 in each arm")
     mean_a, mean_b = float(a.mean()), float(b.mean())
     va, vb = float(a.var(ddof=1)) / len(a), float(b.var(ddof=1)) / len(b)
     se = math.sqrt(va + vb)
     diff = mean_b - mean_a
     if se == 0:
-        t, dof, p_value = (0.0 if diff == 0 else math.copysign(math.inf, diff)), float(len(a) + len(b) - 2), (1.0 if diff == 0 else 0.0)
+        # no spread in either arm: the difference is certain (or there is none)
+        t = 0.0 if diff == 0 else math.copysign(math.inf, diff)
+        dof = float(len(a) + len(b) - 2)
+        p_value = 1.0 if diff == 0 else 0.0
         half = 0.0
     else:
         t = diff / se

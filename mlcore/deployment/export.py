@@ -97,8 +97,9 @@ def load_joblib(path: str | os.PathLike[str], expected_sha256: str | None = None
     if expected_sha256 is not None:
         actual = sha256_file(source)
         if actual != expected_sha256:
-            raise ArtifactIntegrityError(f"model file '{source}' was changed after it was saved "
-                                         f"(sha256 {actual[:12]}... instead of {expected_sha256[:12]}...); refusing to load it")
+            raise ArtifactIntegrityError(
+                f"model file '{source}' was changed after it was saved "
+                f"(sha256 {actual[:12]}... instead of {expected_sha256[:12]}...); refusing to load it")
     bundle = joblib.load(source)
     if not isinstance(bundle, dict) or "pipeline" not in bundle:
         raise ArtifactIntegrityError(f"'{source}' is not a model bundle written by ML Workbench")

@@ -27,7 +27,8 @@ def validate_name(name: object) -> str:
         raise ConfigError(f"model name {text!r} contains '..'")
     if not _NAME_RE.match(text):
         bad = sorted({c for c in text if not (c.isascii() and (c.isalnum() or c in "._-"))})
-        detail = f"characters {''.join(bad)!r} are not allowed" if bad else "it must start with a letter or digit and be at most 128 characters"
+        detail = (f"characters {''.join(bad)!r} are not allowed" if bad
+                  else "it must start with a letter or digit and be at most 128 characters")
         raise ConfigError(f"model name {text!r} is invalid: {detail} (use letters, digits, '.', '-', '_')")
     if text.split(".")[0].lower() in _WINDOWS_RESERVED:
         raise ConfigError(f"model name {text!r} is a reserved file name on Windows")

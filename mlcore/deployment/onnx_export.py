@@ -262,9 +262,9 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
     `sample` holds input rows as the pipeline sees them (e.g. ``check_frame(...).frame``). With
     ``strict=True`` a disagreement is refused: no file is written and ConfigError says why.
 
-    Numeric preparation runs in float32; when that drifts from scikit-learn in front of a gradient-boosting
-    model, a float64 graph (inputs typed double, cast to float32 only at the booster, as the booster does
-    itself) is tried and kept if it agrees better. The report's "inputs" is the graph's input signature.
+    Numeric preparation runs in float32; when that drifts from scikit-learn (typically a scaler in front of
+    trees), a float64 graph (inputs typed double, cast to float32 only at the model, as tree models do
+    themselves) is tried and kept if it agrees better. The report's "inputs" is the graph's input signature.
     """
     if task not in ("classification", "regression"):
         raise ConfigError(f"task must be 'classification' or 'regression', got {task!r}")
@@ -302,7 +302,13 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
         culprit = culprit or _failing_final_step(pipeline) or "the pipeline"
         raise ConfigError(f"ONNX export is not possible: {culprit} could not be converted: {message}") from exc
     payload = onx.SerializeToString()
-    parity = _parity(pipeline, payload, sample, signature, task)
+    try:
+        parity = _parity(pipeline, payload, sample, signature, task)
+    except MLWorkbenchError:
+        raise
+    except Exception as exc:  # onnxruntime lacks a kernel, or scikit-learn cannot predict the sample
+        first_line = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"ONNX export is not possible: the converted model could not be checked: {first_line}") from exc
     precision = "float"
     if not parity["ok"] and _retry_in_double(pipeline):
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,9 +176,6 @@ def build_schema(X_train: pd.DataFrame, target: str) -> InputSchema:
 
 
 # -- checking a prediction file ---------------------------------------------------------------------
-
-_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
 
 def _normalise_number_text(text: str) -> str:
     """' 1.234,5 ' -> '1234.5'; '1,5' -> '1.5'; '1 000' -> '1000'; '12%' stays invalid."""
