@@ -44,6 +44,14 @@ def register(sub, common) -> None:
     p.add_argument("--dataset", required=True)
     p.set_defaults(func=cmd_compare_versions)
 
+    p = msub.add_parser("import", parents=[common], help="register a .skops model file (type-audited)")
+    p.add_argument("file")
+    p.add_argument("--name", required=True)
+    p.add_argument("--version")
+    p.add_argument("--task", required=True, choices=["classification", "regression"])
+    p.add_argument("--trust", help="comma-separated types to trust after reading the audit")
+    p.set_defaults(func=cmd_import_model)
+
     ab = sub.add_parser("ab", parents=[common], help="A/B tests between model versions")
     asub = ab.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = asub.add_parser("create", parents=[common])
@@ -102,6 +110,15 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         m = ws.deploy(args.job_id, args.name, args.version, args.description, tags, args.promote)
     emit(args, {"status": "success", "model_id": m.id, "message": "Model deployed successfully",
                 "model": m.summary()}, f"deployed {_line(m)}")
+    return 0
+
+
+def cmd_import_model(args: argparse.Namespace) -> int:
+    trusted = [t.strip() for t in args.trust.split(",") if t.strip()] if args.trust else None
+    with _ws(args) as ws:
+        m = ws.import_model_file(args.file, name=args.name, version=args.version, task_type=args.task,
+                                 trusted=trusted)
+    emit(args, {"status": "success", "model_id": m.id, "model": m.summary()}, f"imported {_line(m)}")
     return 0
 
 

@@ -69,3 +69,26 @@ def test_samples_and_data_commands(capsys, tmp_path):
 def test_console_script_is_installed(tmp_path):
     out = subprocess.run([sys.executable, "-m", "mlcore", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "datasets" in out.stdout
+
+
+def test_model_import_goes_through_the_skops_audit(capsys, tmp_path):
+    from sklearn.datasets import load_iris
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeClassifier
+
+    from mlcore.deployment.export import export_skops
+    from mlcore.prep._transformers import ToFloat
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    pipe = Pipeline([("cast", ToFloat()), ("scale", StandardScaler()), ("tree", DecisionTreeClassifier())]).fit(X, y)
+    path = export_skops(pipe, tmp_path / "outside.skops")
+    home = str(tmp_path / "ws")
+    code, _, err = run(capsys, "--home", home, "models", "import", str(path), "--name", "ext", "--task",
+                       "classification")
+    assert code == 1 and "ToFloat" in err and "Traceback" not in err
+    code, out, err = run(capsys, "--home", home, "--json", "models", "import", str(path), "--name", "ext", "--task",
+                         "classification", "--trust",
+                         "mlcore.prep._transformers.ToFloat,sklearn.tree._tree.Tree")
+    assert code == 0, err
+    assert json.loads(out)["model"]["status"] == "staged"
