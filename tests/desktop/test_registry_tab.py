@@ -251,3 +251,43 @@ def test_export_panel_formats_and_onnx_parity(qtbot, make_window, prepared, tmp_
     assert _rows(panel.table)[1][2] == "parity OK"
     card = (folder / "bc-1.0.0.md").read_text(encoding="utf-8")
     assert "bc" in card and "1.0.0" in card and "logistic" in card
+
+
+def test_export_keeps_going_when_one_format_fails(qtbot, make_window, prepared, tmp_path, monkeypatch):
+    from mlcore.errors import ConfigError
+
+    ws, ids = prepared
+    window = make_window(ws)
+    panel = window.registry_tab.export
+    real = ws.export_model
+
+    def export_model(key, fmt, output, ctx=None):
+        if fmt == "skops":
+            raise ConfigError("skops cannot hold this model (test)")
+        return real(key, fmt, output, ctx=ctx)
+
+    monkeypatch.setattr(ws, "export_model", export_model)
+    panel.version_combo.setCurrentIndex(panel.version_combo.findData(ids["v2"]))
+    panel.folder_edit.setText(str(tmp_path / "out"))
+    for fmt, check in panel.format_checks.items():
+        check.setChecked(fmt in ("skops", "card"))
+    with qtbot.waitSignal(panel.sig_exported, timeout=30000):
+        _click(qtbot, panel.export_button)
+    rows = _rows(panel.table)
+    assert rows[0][0] == "skops" and rows[0][2] == "failed: skops cannot hold this model (test)"
+    assert rows[1][0] == "card" and (tmp_path / "out" / "bc-1.1.0.md").exists()
+    assert window.errors_seen[-1] == ("Cannot do that", "skops cannot hold this model (test)")
+    assert panel.parity_label.text() == "ONNX parity: not exported this time."
+
+
+def test_ab_panel_pairs_b_with_another_version_of_a(qtbot, make_window, prepared):
+    ws, ids = prepared
+    window = make_window(ws)
+    ab = window.registry_tab.ab
+    ab.a_combo.setCurrentIndex(ab.a_combo.findData(ids["v2"]))
+    assert ab.b_combo.currentData() == ids["v1"]
+    ab.a_combo.setCurrentIndex(ab.a_combo.findData(ids["v1"]))
+    assert ab.b_combo.currentData() == ids["v2"]
+    ab.name_edit.setText("bad name!")
+    assert ab.create_test() is None
+    assert window.errors_seen and "bad name!" in window.errors_seen[-1][1]

@@ -55,8 +55,9 @@ class EvaluationTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(left)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(400)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(340)
+        scroll.setMaximumWidth(420)
 
         self.metrics_table = make_table(["Metric", "Value", "95% interval"])
         self.figure_view = FigureView()
@@ -94,6 +95,7 @@ class EvaluationTab(QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([360, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -107,9 +109,12 @@ class EvaluationTab(QWidget):
         box = QGroupBox("Model to evaluate")
         form = QFormLayout(box)
         self.source_combo = QComboBox()
-        self.source_combo.setMinimumWidth(200)
+        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_combo.setMinimumContentsLength(16)
         self.source_combo.setToolTip("A completed training job or a deployed model version")
         self.dataset_combo = QComboBox()
+        self.dataset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset_combo.setMinimumContentsLength(16)
         self.dataset_combo.setToolTip("Another dataset with the same columns is evaluated on all its rows")
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
         self.split_combo = QComboBox()
@@ -259,8 +264,8 @@ class EvaluationTab(QWidget):
         for i, row in enumerate(rows):
             set_row(self.metrics_table, i, list(row))
         self.figure_view.set_kinds(bundle.figure_kinds(), first, figure)
-        worst = bundle.worst
-        self.worst_model.set_frame(worst.reset_index() if worst is not None else None)
+        worst = worst_first(bundle.worst, bundle.X)
+        self.worst_model.set_frame(worst)
         self.worst_title.setText(f"Worst predictions ({0 if worst is None else len(worst)} rows)")
         binary = bool(result.is_binary and result.proba is not None)
         self.threshold_group.setVisible(binary)
@@ -344,6 +349,17 @@ class EvaluationTab(QWidget):
 
     def shutdown(self) -> None:
         self.figure_view.clear()
+
+
+def worst_first(worst: Any, X: Any) -> Any:
+    """The worst rows with the row number, actual, predicted and error columns before the features."""
+    if worst is None:
+        return None
+    features = set(X.columns) if X is not None else set()
+    front = [c for c in worst.columns if c not in features]
+    frame = worst[front + [c for c in worst.columns if c in features]]
+    frame = frame.rename_axis("row").reset_index()
+    return frame
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:

@@ -41,7 +41,7 @@ class ThresholdPanel(QWidget):
         self.use_button = QPushButton("Use this threshold")
         self.use_button.setToolTip("Store it with the job or model version: later predictions use it")
         self.use_button.clicked.connect(lambda: self.sig_use_threshold.emit(self.threshold()))
-        self.best_button = QPushButton("Best F1 on validation")
+        self.best_button = QPushButton("Best F1")
         self.best_button.setToolTip("Choose the threshold with the best F1 on the validation rows and store it")
         self.best_button.clicked.connect(self.sig_choose_best.emit)
         row = QHBoxLayout()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services import Services
 from desktop.tabs.registry import files
-from desktop.tabs.registry.common import fill_version_combo, fmt_interval, fmt_number, make_table, set_row, when
+from desktop.tabs.registry.common import DANGER_STYLE, fill_version_combo, fmt_interval, fmt_number, make_table, set_row, when
 from desktop.workers import JobWorker
 
 TEST_HEADERS = ["Test", "Model A", "Model B", "Split A/B", "Status", "Predictions A", "Predictions B", "Winner",
@@ -36,10 +36,12 @@ class ABPanel(QWidget):
         self.tests: list[Any] = []
         self.analysis: dict[str, Any] | None = None
         self._labels: dict[str, str] = {}
+        self._versions: list[Any] = []
 
         create = QGroupBox("New A/B test")
         form = QFormLayout(create)
         self.a_combo = QComboBox()
+        self.a_combo.currentIndexChanged.connect(lambda _i: self._pair_b())
         self.b_combo = QComboBox()
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. churn-v1-vs-v2")
@@ -71,7 +73,7 @@ class ABPanel(QWidget):
         self.analyse_button = QPushButton("Analyse")
         self.analyse_button.clicked.connect(self.analyse)
         self.stop_button = QPushButton("Stop test")
-        self.stop_button.setObjectName("danger")
+        self.stop_button.setStyleSheet(DANGER_STYLE)
         self.stop_button.clicked.connect(self.stop_test)
         self.force_combo = QComboBox()
         self.force_combo.addItem("the winner", None)
@@ -147,11 +149,22 @@ class ABPanel(QWidget):
     def refresh_models(self) -> None:
         versions = [v for v in (self.services.guarded(self.ws.list_models) or []) if v.status != "archived"]
         self._labels = {v.id: f"{v.name} {v.version}" for v in (self.services.guarded(self.ws.list_models) or [])}
+        self._versions = versions
         fill_version_combo(self.a_combo, versions)
         fill_version_combo(self.b_combo, versions)
-        if self.b_combo.count() > 1 and self.b_combo.currentData() == self.a_combo.currentData():
-            self.b_combo.setCurrentIndex(1)
+        self._pair_b()
         self.create_button.setEnabled(len(versions) >= 2)
+
+    def _pair_b(self) -> None:
+        """Offer as B another version of A's model (the usual comparison), when B is not one already."""
+        a = next((v for v in self._versions if v.id == self.a_combo.currentData()), None)
+        b = next((v for v in self._versions if v.id == self.b_combo.currentData()), None)
+        if a is None or (b is not None and b.id != a.id and b.name == a.name):
+            return
+        partner = next((v for v in self._versions if v.name == a.name and v.id != a.id), None)
+        partner = partner or next((v for v in self._versions if v.id != a.id), None)
+        if partner is not None:
+            self.b_combo.setCurrentIndex(self.b_combo.findData(partner.id))
 
     def refresh(self) -> None:
         """Re-read the tests and their counts per arm."""

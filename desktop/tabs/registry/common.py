@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableW
 
 STATUS_COLORS = {"production": "#2e7d32", "staged": "#1565c0", "training": "#6d6d6d", "archived": "#9e9e9e"}
 STATUS_BACKGROUNDS = {"production": "#e3f2e5", "staged": "#e3edf9", "training": "#f0f0f0", "archived": "#f5f5f5"}
+# the application's #danger style stays red when disabled; this one greys out
+DANGER_STYLE = "QPushButton { color: #b3261e; } QPushButton:disabled { color: #9aa0a6; }"
 HEADLINE_KEYS = ("accuracy", "f1", "roc_auc", "r2", "rmse", "mae")
 
 

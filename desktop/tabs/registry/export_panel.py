@@ -15,6 +15,7 @@ from desktop.services import Services
 from desktop.tabs.registry import files
 from desktop.tabs.registry.common import fill_version_combo, make_table, set_row
 from desktop.workers import JobWorker
+from mlcore.errors import MLWorkbenchError
 
 FORMATS = (("joblib", "joblib bundle (pipeline + metadata)"), ("skops", "skops (safe to load, audited types)"),
            ("onnx", "ONNX (checked against the pipeline)"), ("card", "model card (Markdown)"))
@@ -98,8 +99,11 @@ class ExportPanel(QWidget):
             out = []
             for i, fmt in enumerate(formats):
                 ctx.check_cancelled()
-                out.append(ws.export_model(key, fmt, Path(folder), ctx=ctx.sub(i / len(formats),
-                                                                                (i + 1) / len(formats))))
+                sub = ctx.sub(i / len(formats), (i + 1) / len(formats))
+                try:
+                    out.append(ws.export_model(key, fmt, Path(folder), ctx=sub))
+                except MLWorkbenchError as exc:  # one format failing does not stop the others
+                    out.append({"format": fmt, "status": "failed", "error": exc})
             return out
 
         self.progress.setValue(0)
@@ -115,21 +119,30 @@ class ExportPanel(QWidget):
         self.export_button.setEnabled(self.version_combo.count() > 0)
         if worker is not None and worker.status != "completed":
             self.parity_label.setText(f"Export {worker.status}.")
+            self.progress.setValue(0)
 
     def _on_exported(self, results: list[dict[str, Any]]) -> None:
         self.results = results
         self.progress.setValue(1000)
         self.table.setRowCount(len(results))
         for i, r in enumerate(results):
-            set_row(self.table, i, [r["format"], r.get("path", ""), _result_text(r)])
+            set_row(self.table, i, [r["format"], r.get("path", "—"), _result_text(r)])
+            if r.get("error") is not None:
+                self.table.item(i, 2).setToolTip(str(r["error"]))
+        failed = [r for r in results if r.get("error") is not None]
         onnx = next((r for r in results if r["format"] == "onnx"), None)
-        if onnx is None:
+        if onnx is not None and onnx.get("error") is not None:
+            self.parity_label.setText(f"ONNX export failed: {onnx['error']}")
+            self.parity_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        elif onnx is None:
             self.parity_label.setText("ONNX parity: not exported this time.")
             self.parity_label.setStyleSheet("")
         else:
             self.parity_label.setText(parity_text(onnx))
             ok = bool(onnx.get("ok"))
             self.parity_label.setStyleSheet(f"color: {'#2e7d32' if ok else '#b3261e'}; font-weight: bold;")
+        if failed:
+            self.services.errors.handle(failed[0]["error"])
         self.sig_exported.emit(results)
 
 
@@ -149,6 +162,8 @@ def parity_text(r: dict[str, Any]) -> str:
 
 
 def _result_text(r: dict[str, Any]) -> str:
+    if r.get("error") is not None:
+        return f"failed: {r['error']}"
     if r["format"] == "onnx":
         return "parity OK" if r.get("ok") else "parity NOT OK"
     return "written"

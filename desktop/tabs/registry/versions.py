@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services import Services
 from desktop.tabs.registry.common import (
-    color_status, fmt_interval, fmt_number, headline_metric, make_table, set_row, when,
+    DANGER_STYLE, color_status, fmt_interval, fmt_number, headline_metric, make_table, set_row, when,
 )
 from desktop.tabs.registry.deploy_dialog import DeployDialog
 from desktop.workers import JobWorker
@@ -45,7 +45,7 @@ class VersionsPanel(QWidget):
         self.demote_button = QPushButton("Demote")
         self.archive_button = QPushButton("Archive")
         self.rollback_button = QPushButton("Roll back…")
-        self.archive_button.setObjectName("danger")
+        self.archive_button.setStyleSheet(DANGER_STYLE)
         self.promote_button.clicked.connect(lambda: self.change_stage("promote"))
         self.demote_button.clicked.connect(lambda: self.change_stage("demote"))
         self.archive_button.clicked.connect(lambda: self.change_stage("archive"))
@@ -98,7 +98,7 @@ class VersionsPanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
         splitter.addWidget(lower)
-        splitter.setSizes([380, 260])
+        splitter.setSizes([320, 320])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         services.events.sig_datasets_changed.connect(self.refresh_datasets)
@@ -170,6 +170,7 @@ class VersionsPanel(QWidget):
             set_row(self.history_table, row, [when(t.created_at), t.version, t.from_status or "—", t.to_status,
                                               t.reason or ""])
             color_status(self.history_table.item(row, 3), t.to_status)
+            self.history_table.item(row, 4).setToolTip(t.reason or "")
 
     # -- deploy --------------------------------------------------------------------------------
     def open_deploy_dialog(self, job_id: str | None = None) -> DeployDialog:
