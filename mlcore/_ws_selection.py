@@ -20,6 +20,15 @@ if TYPE_CHECKING:
     from mlcore.prep import PrepRecipe
 
 
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not an SQLAlchemy URL (e.g. a journal file storage): keep it
+        return url
+
+
 class SelectionOps:
     home: Path
 
@@ -99,10 +108,11 @@ class SelectionOps:
         info, target, frame, task, prep = self._selection_data(dataset_id, target_column, task_type, recipe)
         spec = get_algorithm(algorithm, task)
         storage_url = storage or self.optuna_storage
+        shown_storage = _hide_password(storage_url)  # what is recorded: never a database password
         name = study_name or f"{spec.name}-{method}-{uuid.uuid4().hex[:8]}"
         config = {"dataset_id": info.id, "target_column": target, "task_type": task, "algorithm": spec.name,
                   "tuning_method": method, "n_trials": n_trials, "timeout": timeout, "cv": cv, "metric": metric,
-                  "storage": storage_url, "study_name": name, "recipe": recipe, "test_size": test_size,
+                  "storage": shown_storage, "study_name": name, "recipe": recipe, "test_size": test_size,
                   "seed": seed, "pruning": pruning, "resolved_preparation": prep.to_dict()}
         split = split_frame(frame, target, test_size=test_size, validation_size=0.0,
                             stratify=task == "classification", seed=seed, task=task)
@@ -110,17 +120,19 @@ class SelectionOps:
         experiment_id = str(uuid.uuid4())
         with self.db.session() as s:
             s.add(orm.MLExperiment(id=experiment_id, job_id=job_id, name=name, method=method, algorithm=spec.name,
-                                   study_name=name, storage=storage_url, status="running", trials=[]))
+                                   study_name=name, storage=shown_storage, status="running", trials=[]))
 
         def body(tap: JobContext) -> dict[str, Any]:
-            return self._tune_body(tap, job_id, frame, target, task, spec.name, method, prep, split, config)
+            return self._tune_body(tap, job_id, frame, target, task, spec.name, method, prep, split,
+                                   dict(config, storage=storage_url))
 
         try:
             job = self._run_job(job_id, ctx, body)
         except JobCancelled as exc:
             partial = getattr(exc, "partial_result", None)
             if partial is not None:
-                self._update_job(job_id, results=dict(partial.to_dict(), training_history=partial.history(),
+                self._update_job(job_id, results=dict(partial.to_dict(), storage=shown_storage,
+                                                      training_history=partial.history(),
                                                       evaluation={}, training_summary={}, task_type=task))
             self._finish_experiment(experiment_id, "cancelled", partial)
             raise

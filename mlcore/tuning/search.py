@@ -142,7 +142,7 @@ class _Search:
     def callback(self, study: Any, frozen: Any) -> None:
         state = frozen.state.name.lower()
         value = frozen.value
-        if value is None and frozen.intermediate_values:
+        if value is None and state == "pruned" and frozen.intermediate_values:  # its last running mean
             value = frozen.intermediate_values[max(frozen.intermediate_values)]
         if state == "complete" and is_better(float(value), self.best, self.metric):
             self.best = float(value)
