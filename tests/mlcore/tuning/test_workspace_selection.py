@@ -91,3 +91,23 @@ def test_cli_compare_and_tune_print_the_seed_shapes(capsys, home, dataset, works
     assert code == 0 and "best CV accuracy" in out and "trial 1: complete" in err
     code, out, err = run(capsys, "--home", str(home), "compare", "--dataset", "cancer", "--models", "nope")
     assert code == 1 and "unknown classification algorithm 'nope'" in err
+
+
+def test_recorded_storage_urls_hide_passwords():
+    from mlcore._ws_selection import _hide_password
+
+    assert _hide_password("postgresql://me:secret@db.example/optuna") == "postgresql://me:***@db.example/optuna"
+    assert _hide_password("sqlite:////tmp/ws/optuna.db") == "sqlite:////tmp/ws/optuna.db"
+
+
+def test_balanced_recipe_reaches_native_class_weight(cancer):
+    from mlcore.models import get_algorithm
+    from mlcore.prep import PrepRecipe
+    from mlcore.tuning._cv import model_factory
+
+    X, _ = cancer
+    make = model_factory(get_algorithm("logistic", "classification"), X, "classification",
+                         PrepRecipe(class_weight="balanced"), seed=0)
+    assert make({"C": 0.5}).named_steps["model"].get_params()["class_weight"] == "balanced"
+    assert model_factory(get_algorithm("logistic", "classification"), X, "classification", None,
+                         seed=0)(None).named_steps["model"].get_params()["class_weight"] is None
