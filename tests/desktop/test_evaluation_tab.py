@@ -169,3 +169,19 @@ def test_evaluating_on_a_dataset_without_the_target_shows_the_error(qtbot, make_
     assert window.errors_seen and "diagnosis" in window.errors_seen[-1][1]
     assert tab.summary.text() == "Evaluation failed."
     assert tab.evaluate_button.isEnabled()
+
+
+def test_a_cancelled_evaluation_leaves_the_tab_usable(qtbot, make_window, prepared):
+    ws, ids = prepared
+    window = make_window(ws)
+    tab = window.evaluation_tab
+    tab.choose_source(ids["job"])
+    tab.boot_spin.setValue(10000)
+    worker = tab.start_evaluation()
+    assert tab.cancel_button.isEnabled() and not tab.evaluate_button.isEnabled()
+    qtbot.mouseClick(tab.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=3000)
+    assert worker.status == "cancelled"
+    assert tab.summary.text() == "Evaluation cancelled."
+    assert tab.bundle is None and tab.metrics_table.rowCount() == 0
+    assert tab.evaluate_button.isEnabled() and not tab.cancel_button.isEnabled()

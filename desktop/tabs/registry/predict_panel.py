@@ -40,6 +40,7 @@ class PredictPanel(QWidget):
         source_layout = QVBoxLayout(source)
         self.file_edit = QLineEdit()
         self.file_edit.setPlaceholderText("choose a file or drop it here")
+        self.file_edit.setAcceptDrops(False)  # a dropped file goes to the panel, not into the text
         self.file_edit.editingFinished.connect(lambda: self._read_columns(self.file_edit.text()))
         self.browse_button = QPushButton("Browse…")
         self.browse_button.clicked.connect(lambda: self.choose_file())
