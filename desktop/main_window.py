@@ -26,7 +26,7 @@ class MainWindow(QMainWindow):
     """The application window over one Workspace."""
 
     def __init__(self, workspace: Any, settings: QSettings | None = None, lazy_tabs: bool = False) -> None:
-        """``lazy_tabs``: show the window first and build the tabs (pandas, pyqtgraph) just after."""
+        """``lazy_tabs``: the caller shows the window first, then calls ``ensure_tabs`` (pandas, pyqtgraph)."""
         super().__init__()
         self.workspace = workspace
         self.setWindowTitle(f"{APP_TITLE} — {workspace.home}")
@@ -53,9 +53,7 @@ class MainWindow(QMainWindow):
         self.services.events.sig_recent_files_changed.connect(self._fill_recent_menu)
         self.services.events.sig_dataset_chosen.connect(self._on_dataset_chosen)
         self._restore_state()
-        if lazy_tabs:
-            QTimer.singleShot(30, self.ensure_tabs)
-        else:
+        if not lazy_tabs:
             self.ensure_tabs()
 
     def ensure_tabs(self) -> None:
@@ -107,8 +105,8 @@ class MainWindow(QMainWindow):
         import_options.triggered.connect(lambda: self._datasets().choose_file(ask_options=True))
         file_menu.addAction(import_options)
         self.samples_menu = file_menu.addMenu("&Sample datasets")
+        # filled when opened: listing the samples imports the data package (pandas)
         self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
-        self._fill_samples_menu()
         self.recent_menu = file_menu.addMenu("&Recent files")
         self._fill_recent_menu()
         file_menu.addSeparator()
@@ -193,6 +191,11 @@ class MainWindow(QMainWindow):
         tab = self.services.recall("window/tab", 0, int)
         if 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
+
+    def close_without_asking(self) -> None:
+        """Close, cancelling running jobs without the question (scripted runs)."""
+        self._quitting = True
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         # a thread that already ended but whose result is still queued needs no question

@@ -19,6 +19,8 @@ class BarChart(pg.PlotWidget):
         self.horizontal = horizontal
         self.setTitle(title, color="#333", size="10pt")
         self.showGrid(x=True, y=True, alpha=0.2)
+        for axis in ("left", "bottom"):
+            self.getAxis(axis).setStyle(maxTickLevel=0)
         self.setMenuEnabled(False)
         self._item: pg.BarGraphItem | None = None
         self.values: list[float] = []

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 REDRAW_INTERVAL_MS = 33
+MAX_REDRAW_INTERVAL_MS = 500
+# at most this share of the UI thread goes to repainting a plot (slow machines redraw less often)
+PAINT_BUDGET = 0.25
 
 # colour-blind friendly pair for train/validation, then more for extra series
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
@@ -22,7 +28,7 @@ class LiveCurve:
         self._y = np.empty(capacity, dtype=np.float64)
         self._n = 0
         self._drawn = 0
-        self.item = plot.plot(name=name, pen=pg.mkPen(color, width=2))
+        self.item = plot.plot(name=name, pen=pg.mkPen(color, width=1))
         self.item.setDownsampling(auto=True, method="peak")
         self.item.setClipToView(True)
 
@@ -76,14 +82,30 @@ class LivePlot(pg.PlotWidget):
         self.setLabel("left", y_label)
         self.setLabel("bottom", x_label)
         self.showGrid(x=True, y=True, alpha=0.25)
+        # grid lines at minor ticks triple the cost of every repaint; major ones suffice
+        for axis in ("left", "bottom"):
+            self.getAxis(axis).setStyle(maxTickLevel=0)
         self.getPlotItem().addLegend(offset=(-10, 10))
         self.setMouseEnabled(x=True, y=True)
         self.curves: dict[str, LiveCurve] = {}
         self.redraw_count = 0
+        self.paint_ms = 0.0  # moving average of one repaint (wall clock)
+        self.paint_cpu_ms = 0.0  # the same in CPU time of the UI thread (independent of machine load)
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self.redraw_if_dirty)
         self._timer.start()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        super().paintEvent(event)
+        cost_ms = (time.perf_counter() - started) * 1000
+        cpu_ms = (time.thread_time() - cpu_started) * 1000
+        self.paint_cpu_ms = cpu_ms if self.paint_cpu_ms == 0 else 0.8 * self.paint_cpu_ms + 0.2 * cpu_ms
+        self.paint_ms = cost_ms if self.paint_ms == 0 else 0.8 * self.paint_ms + 0.2 * cost_ms
+        interval = int(min(MAX_REDRAW_INTERVAL_MS, max(REDRAW_INTERVAL_MS, self.paint_ms / PAINT_BUDGET)))
+        if abs(interval - self._timer.interval()) > 5:
+            self._timer.setInterval(interval)
 
     def curve(self, name: str) -> LiveCurve:
         """The curve called ``name``, created on first use."""
@@ -95,11 +117,17 @@ class LivePlot(pg.PlotWidget):
     def add_point(self, name: str, x: float, y: float) -> None:
         self.curve(name).append(x, y)
 
+    def add_points(self, name: str, xs: Any, ys: Any) -> None:
+        """Append many points to one curve at once (a batch of job events)."""
+        self.curve(name).extend(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+
     def redraw_if_dirty(self) -> None:
         dirty = [c for c in self.curves.values() if c.dirty]
         for c in dirty:
             c.redraw()
         if dirty:
+            # settle the auto-range now: done inside the paint it schedules a second paint
+            self.getPlotItem().getViewBox().updateAutoRange()
             self.redraw_count += 1
 
     def set_y_label(self, text: str) -> None:

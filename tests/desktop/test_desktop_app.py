@@ -29,6 +29,10 @@ def test_window_appears_before_heavy_libraries_are_imported(tmp_path):
     assert "shown_at" in lines
     heavy = lines.get("heavy_modules", "").strip()
     assert heavy == "", f"imported before the window showed: {heavy}"
+    # building every tab after the window showed still leaves the heavy libraries for later
+    assert "tabs_built_in_process" in lines
+    for name in ("sklearn", "xgboost", "lightgbm", "skops", "skl2onnx"):
+        assert name not in lines.get("heavy_modules_after_tabs", "").split(",")
 
 
 def test_screenshot_writes_a_png_of_the_chosen_tab(tmp_path):

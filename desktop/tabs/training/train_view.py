@@ -301,16 +301,17 @@ class TrainView(QWidget):
             self.time_label.setText("Cancelling…")
 
     def _on_worker_metrics(self, events: list[MetricEvent]) -> None:
+        # group the batch per curve so each curve grows by one vectorised append
+        grouped: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
         for e in events:
-            self.metric_counts[(e.name, e.split)] += 1
-            plot = self.loss_plot if is_loss(e.name) else self.metric_plot
-            plot.add_point(f"{e.split} {e.name}", e.step, e.value)
-        if events:
-            last = events[-1]
-            if is_loss(last.name):
-                self.loss_plot.set_y_label(last.name)
-            else:
-                self.metric_plot.set_y_label(last.name)
+            xs, ys = grouped.setdefault((e.name, e.split), ([], []))
+            xs.append(e.step)
+            ys.append(e.value)
+        for (name, split), (xs, ys) in grouped.items():
+            self.metric_counts[(name, split)] += len(xs)
+            plot = self.loss_plot if is_loss(name) else self.metric_plot
+            plot.add_points(f"{split} {name}", xs, ys)
+            plot.set_y_label(name)
 
     def _on_worker_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
