@@ -104,3 +104,28 @@ def test_live_curve_grows_by_doubling_and_redraws_only_when_dirty(qtbot):
     assert plot.redraw_count == count and not curve.dirty
     assert len(curve.item.xData) == 5000
     plot.stop()
+
+
+def test_profile_of_a_big_column_samples_instead_of_scanning(qtbot):
+    from types import SimpleNamespace
+
+    from desktop.tabs.datasets.profile import HISTOGRAM_SAMPLE, ColumnProfile
+
+    n = 3_000_000
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"x": rng.normal(size=n), "c": pd.Series(rng.choice(["a", "b", "c"], n), dtype="str")})
+    info = SimpleNamespace(rows=n, column_names=["x", "c"], dtypes={"x": "float64", "c": "str"},
+                           missing_values={"x": 0, "c": 0}, target_column="c",
+                           profile={"numeric_stats": {"x": {"count": n, "mean": 0.0}},
+                                    "categorical_stats": {"c": {"cardinality": 3, "top_values": [["a", 1]]}}})
+    profile = ColumnProfile()
+    qtbot.addWidget(profile)
+    t0 = time.perf_counter()
+    profile.show_dataset(info, frame)
+    profile.select_column("c")
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 1.0
+    assert sum(profile.chart.values) == HISTOGRAM_SAMPLE and len(profile.chart.values) == 3
+    profile.select_column("x")
+    assert sum(profile.chart.values) == HISTOGRAM_SAMPLE
+    assert "sample of" in profile.chart.getPlotItem().titleLabel.text

@@ -124,20 +124,14 @@ class ColumnProfile(QWidget):
     def _draw_chart(self, name: str, numeric: Any, categorical: Any) -> None:
         frame = self._frame
         if frame is not None and name in frame.columns:
-            column = frame[name]
-            if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) and column.nunique(dropna=True) > 12:
+            column, note = _sample(frame[name])
+            if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) \
+                    and column.nunique(dropna=True) > 12:
                 values = column.to_numpy(dtype=float, na_value=np.nan)
-                if len(values) > HISTOGRAM_SAMPLE:
-                    rng = np.random.default_rng(0)
-                    values = values[rng.choice(len(values), HISTOGRAM_SAMPLE, replace=False)]
-                    title = f"Histogram of {name} (sample of {HISTOGRAM_SAMPLE:,} rows)"
-                else:
-                    title = f"Histogram of {name}"
-                self.chart.set_histogram(values, bins=30, title=title)
+                self.chart.set_histogram(values, bins=30, title=f"Histogram of {name}{note}")
                 return
-            counts = column.astype("str").value_counts(dropna=True).head(15) if len(column) <= HISTOGRAM_SAMPLE \
-                else column.sample(HISTOGRAM_SAMPLE, random_state=0).astype("str").value_counts().head(15)
-            self.chart.set_bars(list(counts.index), list(counts.values), title=f"Most frequent values of {name}")
+            counts = column.astype("str").value_counts(dropna=True).head(15)
+            self.chart.set_bars(list(counts.index), list(counts.values), title=f"Most frequent values of {name}{note}")
             return
         if categorical and categorical.get("top_values"):
             top = categorical["top_values"][:15]
@@ -145,6 +139,14 @@ class ColumnProfile(QWidget):
         else:
             self.chart.clear_bars()
             self.chart.setTitle(f"{name}: loading data…" if frame is None else name, color="#333", size="10pt")
+
+
+def _sample(column: pd.Series) -> tuple[pd.Series, str]:
+    """At most HISTOGRAM_SAMPLE values of ``column`` (drawn at random) and a note saying so."""
+    if len(column) <= HISTOGRAM_SAMPLE:
+        return column, ""
+    rows = np.random.default_rng(0).choice(len(column), HISTOGRAM_SAMPLE, replace=False)
+    return column.iloc[np.sort(rows)], f" (sample of {HISTOGRAM_SAMPLE:,} rows)"
 
 
 def _fmt(value: Any) -> str:
