@@ -6,6 +6,11 @@ after a fold whose running mean falls below the median of earlier trials at that
 without. For each: trials per minute, best CV accuracy, pruned trials. Printed last: the
 throughput ratio (pruned / unpruned) and the best-score difference.
 
+Wall-clock throughput on a shared machine depends on what else runs, so CPU time (LightGBM
+runs single-threaded by default) is printed too. The two searches also take different paths: TPE
+learns from pruned trials, so the pruned run may try costlier configurations. On a 2-core shared
+machine 50,000 rows take about an hour; ``--rows 10000`` about 15 minutes.
+
 Usage: python benchmarks/bench_tuning.py [--rows 50000] [--trials 30] [--cv 3] [--n-jobs 1]
 """
 
@@ -27,11 +32,12 @@ def make_data(rows: int, seed: int):
 def run(X, y, trials: int, cv: int, pruning: bool, seed: int, n_jobs: int) -> dict:
     from mlcore.tuning import tune
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = tune(X, y, "classification", "lightgbm", method="optuna", n_trials=trials, cv=cv, seed=seed,
                   pruning=pruning, n_jobs=n_jobs, prep="none", refit=False)
-    seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "trials_per_minute": 60.0 * len(result.trials) / seconds,
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"seconds": seconds, "cpu_seconds": cpu, "trials_per_minute": 60.0 * len(result.trials) / seconds,
+            "trials_per_cpu_minute": 60.0 * len(result.trials) / cpu,
             "best": result.best_score, "pruned": result.count("pruned"), "complete": result.count("complete"),
             "trials": len(result.trials)}
 
@@ -53,9 +59,11 @@ def main() -> None:
         r = run(X, y, args.trials, args.cv, pruning, args.seed, args.n_jobs)
         out[label] = r
         print(f"{label:>16}: {r['trials_per_minute']:6.2f} trials/min  best accuracy {r['best']:.4f}  "
-              f"({r['complete']} complete, {r['pruned']} pruned, {r['seconds']:.1f} s)")
+              f"({r['complete']} complete, {r['pruned']} pruned, {r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU, "
+              f"{r['trials_per_cpu_minute']:.2f} trials/CPU-min)")
     a, b = out["with pruning"], out["without pruning"]
-    print(f"throughput ratio (pruning / no pruning): {a['trials_per_minute'] / b['trials_per_minute']:.2f}x; "
+    print(f"throughput ratio (pruning / no pruning): {a['trials_per_minute'] / b['trials_per_minute']:.2f}x wall, "
+          f"{a['trials_per_cpu_minute'] / b['trials_per_cpu_minute']:.2f}x CPU; "
           f"best score difference: {a['best'] - b['best']:+.4f}")
 
 
