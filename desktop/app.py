@@ -25,8 +25,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--screenshot", type=Path, default=None,
                         help="render the window to this PNG file and exit")
     parser.add_argument("--tab", choices=TAB_CHOICES, default=None, help="the tab to show")
-    parser.add_argument("--demo-train", action="store_true",
-                        help="with --screenshot: start a training on the newest dataset and grab mid-training")
+    parser.add_argument("--demo-train", "--demo", dest="demo_train", action="store_true",
+                        help="with --screenshot: fill the tab with real results first (Preparation: clean, rank, "
+                             "split; other tabs: start a training on the newest dataset and grab mid-training)")
     parser.add_argument("--size", default="1360x860", help="window size for --screenshot, WIDTHxHEIGHT")
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)

@@ -76,7 +76,8 @@ class LiveCurve:
 class LivePlot(pg.PlotWidget):
     """A plot of named live curves (e.g. 'train', 'validation') with a redraw timer."""
 
-    def __init__(self, title: str = "", y_label: str = "", x_label: str = "iteration", parent: QWidget | None = None) -> None:
+    def __init__(self, title: str = "", y_label: str = "", x_label: str = "iteration", parent: QWidget | None = None,
+                 legend_at_bottom: bool = False) -> None:
         super().__init__(parent=parent, background="w")
         self.setTitle(title, color="#333", size="10pt")
         self.setLabel("left", y_label)
@@ -85,7 +86,8 @@ class LivePlot(pg.PlotWidget):
         # grid lines at minor ticks triple the cost of every repaint; major ones suffice
         for axis in ("left", "bottom"):
             self.getAxis(axis).setStyle(maxTickLevel=0)
-        self.getPlotItem().addLegend(offset=(-10, 10))
+        # rising curves (accuracy, r2) end top right: their legend goes bottom right
+        self.getPlotItem().addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))
         self.setMouseEnabled(x=True, y=True)
         self.curves: dict[str, LiveCurve] = {}
         self.redraw_count = 0

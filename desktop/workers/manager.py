@@ -30,9 +30,13 @@ class JobManager(QObject):
         on_failed: Callable[[BaseException], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
         on_done: Callable[[], None] | None = None,
+        light: bool = False,
     ) -> JobWorker:
-        """Run ``fn(ctx)`` in a new worker thread; callbacks run on the UI thread."""
-        worker = JobWorker(title, fn, self)
+        """Run ``fn(ctx)`` in a new worker thread; callbacks run on the UI thread.
+
+        ``light``: the job never imports scikit-learn (so it need not wait for that import).
+        """
+        worker = JobWorker(title, fn, self, preload=not light)
         if on_finished is not None:
             worker.sig_finished.connect(on_finished)
         worker.sig_failed.connect(lambda exc, tb: self._on_error(exc, tb))

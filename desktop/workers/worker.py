@@ -9,6 +9,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QThread, QTimer, Signal
 
 from desktop.workers.context import FLUSH_INTERVAL_S, QtJobContext
+from desktop.workers.preload import ensure_ml_imported
 from mlcore.errors import JobCancelled
 from mlcore.jobs import JobContext, MetricEvent
 
@@ -32,10 +33,13 @@ class JobWorker(QThread):
     sig_cancelled = Signal()
     sig_done = Signal()  # after any of the three above, on the UI side
 
-    def __init__(self, title: str, fn: JobFunction, parent: Any = None) -> None:
+    def __init__(self, title: str, fn: JobFunction, parent: Any = None, preload: bool = True) -> None:
+        """``preload``: finish importing scikit-learn (under a lock) before ``fn`` runs; False for
+        jobs that never touch it (reading a file, loading a frame)."""
         super().__init__(parent)
         self.title = title
         self._fn = fn
+        self._preload = preload
         self.ctx = QtJobContext(self)
         self.status = "pending"
         self.fraction = 0.0
@@ -93,6 +97,9 @@ class JobWorker(QThread):
         outcome: tuple[str, Any, str] = ("cancelled", None, "")
         try:
             self.ctx.check_cancelled()
+            if self._preload:
+                ensure_ml_imported()
+                self.ctx.check_cancelled()
             result = self._fn(self.ctx)
             outcome = ("finished", result, "")
         except JobCancelled:

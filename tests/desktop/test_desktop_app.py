@@ -53,3 +53,16 @@ def test_command_line_options():
     assert (str(args.home), args.tab, str(args.screenshot), args.demo_train) == ("/tmp/x", "training", "a.png", True)
     with pytest.raises(SystemExit):
         parse_args(["--tab", "nonsense"])
+
+
+def test_parallel_first_jobs_do_not_break_each_others_imports(tmp_path, workspace):
+    """Clean, rank and split start at once in a fresh process: all three must succeed."""
+    workspace.import_sample("penguins")
+    workspace.close()
+    out = tmp_path / "prep.png"
+    result = _run(["--home", str(workspace.home), "--screenshot", str(out), "--tab", "preparation", "--demo"],
+                  tmp_path)
+    assert result.returncode == 0, result.stderr
+    log = workspace.home / "logs" / "desktop.log"
+    assert not log.exists() or "Traceback" not in log.read_text(), log.read_text()
+    assert out.stat().st_size > 5000

@@ -29,8 +29,10 @@ class ColumnProfile(QWidget):
         self._info: Any = None
         self._frame: pd.DataFrame | None = None
         self.columns = QListWidget()
-        self.columns.setMaximumWidth(260)
-        self.columns.setMinimumWidth(130)
+        self.columns.setMaximumWidth(300)
+        self.columns.setMinimumWidth(170)
+        self.columns.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.columns.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.columns.currentItemChanged.connect(self._on_columns_current)
         self.title = QLabel("Select a column")
         self.title.setObjectName("sectionTitle")
@@ -39,7 +41,7 @@ class ColumnProfile(QWidget):
         self.stats.verticalHeader().setVisible(False)
         self.stats.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.stats.horizontalHeader().setStretchLastSection(True)
-        self.stats.setMaximumWidth(300)
+        self.stats.setMaximumWidth(250)
         self.stats.setMinimumWidth(170)
         self.stats.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.chart = BarChart()
@@ -54,8 +56,8 @@ class ColumnProfile(QWidget):
         right.addLayout(row, 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.columns)
-        layout.addLayout(right, 1)
+        layout.addWidget(self.columns, 1)
+        layout.addLayout(right, 3)
 
     def show_dataset(self, info: Any, frame: pd.DataFrame | None) -> None:
         """Show the columns of ``info``; ``frame`` (may be None until loaded) feeds the chart."""
@@ -66,9 +68,9 @@ class ColumnProfile(QWidget):
         if info is not None:
             for name in info.column_names:
                 missing = int(info.missing_values.get(name, 0))
-                text = f"{name}   ·  {info.dtypes.get(name, '?')}" + (f"  ·  {missing} missing" if missing else "")
+                text = f"{name} · {info.dtypes.get(name, '?')}" + (f" · {missing} missing" if missing else "")
                 if name == info.target_column:
-                    text = text + "   · target"
+                    text = text + " · target"
                 item = QListWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, name)
                 self.columns.addItem(item)

@@ -164,7 +164,7 @@ class DatasetsTab(QWidget):
         self.profile.show_dataset(info, None)
         token = self._load_token
         self.services.jobs.start(f"Loading {info.name}", lambda ctx: self.ws.load_frame(dataset_id),
-                                 on_finished=lambda frame: self._on_frame_loaded(token, dataset_id, frame))
+                                 on_finished=lambda frame: self._on_frame_loaded(token, dataset_id, frame), light=True)
         self.services.events.sig_dataset_chosen.emit(dataset_id)
 
     def _show_info(self, info: Any) -> None:
@@ -183,8 +183,19 @@ class DatasetsTab(QWidget):
             return  # the user moved on to another dataset meanwhile
         self.model.set_frame(frame)
         self.model.set_highlight_column(self._info.target_column if self._info else None)
+        self._fit_column_widths()
         self.profile.show_dataset(self._info, frame)
         self.sig_dataset_loaded.emit(dataset_id)
+
+    def _fit_column_widths(self, sample_rows: int = 40) -> None:
+        """Size columns to their header and first rows (never to every row of a big frame)."""
+        metrics = self.preview.fontMetrics()
+        rows = min(sample_rows, self.model.rowCount())
+        for col in range(self.model.columnCount()):
+            texts = [str(self.model.headerData(col, Qt.Orientation.Horizontal))]
+            texts += [self.model.data(self.model.index(r, col)) or "" for r in range(rows)]
+            width = max(metrics.horizontalAdvance(t) for t in texts) + 28
+            self.preview.setColumnWidth(col, max(70, min(width, 280)))
 
     def _on_preview_header_clicked(self, section: int) -> None:
         if self._info is not None and 0 <= section < len(self._info.column_names):
@@ -203,7 +214,7 @@ class DatasetsTab(QWidget):
         path = Path(path)
         self.services.jobs.start(
             f"Reading {path.name}", lambda ctx: self.ws.inspect_file(path),
-            on_finished=lambda sniff: self._on_sniffed(path, sniff, ask_options),
+            on_finished=lambda sniff: self._on_sniffed(path, sniff, ask_options), light=True,
         )
 
     def _on_sniffed(self, path: Path, sniff: Any, ask_options: bool) -> None:
@@ -221,7 +232,7 @@ class DatasetsTab(QWidget):
         options = dialog.options()
         self.services.jobs.start(f"Reading {dialog.path.name}",
                                  lambda ctx: self.ws.inspect_file(dialog.path, **options),
-                                 on_finished=dialog.show_sniff)
+                                 on_finished=dialog.show_sniff, light=True)
 
     def _start_import(self, path: Path, options: dict, name: str | None, target: str | None) -> None:
         self.services.add_recent_file(str(path))

@@ -133,7 +133,7 @@ class PreparationTab(QWidget):
         row.addWidget(self.select_button)
         layout.addLayout(row)
         self.importance_chart = BarChart("Feature importance", horizontal=True)
-        self.importance_chart.setMinimumHeight(260)
+        self.importance_chart.setMinimumHeight(200)
         layout.addWidget(self.importance_chart, 1)
         self.selection_result = QLabel("Selected: —")
         self.selection_result.setWordWrap(True)

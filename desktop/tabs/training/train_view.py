@@ -50,11 +50,19 @@ class TrainView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_panel)
-        scroll.setMinimumWidth(380)
-        scroll.setMaximumWidth(460)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Start and Cancel stay in view however long the hyperparameter form is
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(scroll, 1)
+        left_layout.addLayout(self._buttons)
+        left.setMinimumWidth(400)
+        left.setMaximumWidth(480)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
+        splitter.addWidget(left)
         splitter.addWidget(self._build_monitor())
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
@@ -131,16 +139,16 @@ class TrainView(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_training)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button, 1)
-        buttons.addWidget(self.cancel_button)
+        self._buttons = QHBoxLayout()
+        self._buttons.setContentsMargins(8, 4, 8, 4)
+        self._buttons.addWidget(self.start_button, 1)
+        self._buttons.addWidget(self.cancel_button)
 
         panel = QWidget()
         layout = QVBoxLayout(panel)
         layout.addWidget(data)
         layout.addWidget(algo)
         layout.addWidget(run)
-        layout.addLayout(buttons)
         layout.addStretch(1)
         return panel
 
@@ -151,7 +159,7 @@ class TrainView(QWidget):
         self.time_label = QLabel("Not running")
         self.time_label.setObjectName("hint")
         self.loss_plot = LivePlot("Loss per iteration", "loss")
-        self.metric_plot = LivePlot("Metric per iteration", "metric")
+        self.metric_plot = LivePlot("Metric per iteration", "metric", legend_at_bottom=True)
         self.result_label = QLabel("")
         self.result_label.setObjectName("result")
         self.result_label.setWordWrap(True)
@@ -210,7 +218,7 @@ class TrainView(QWidget):
         self.task_note.setText("detecting the task…")
         self.services.jobs.start("Detecting the task", lambda ctx: self.ws.detect_task(dataset_id, target),
                                  on_finished=lambda task: self._on_task_detected(token, task),
-                                 on_failed=lambda e: self.task_note.setText(""))
+                                 on_failed=lambda e: self.task_note.setText(""), light=True)
 
     def _on_task_detected(self, token: int, task: str) -> None:
         if token != self._detect_token:
