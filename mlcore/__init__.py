@@ -6,6 +6,8 @@ Heavy libraries (scikit-learn, xgboost, lightgbm ...) are imported lazily.
 
 from __future__ import annotations
 
+from mlcore._lazy import lazy_exports
+
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -19,10 +21,4 @@ _LAZY = {
 
 __all__ = list(_LAZY) + ["__version__"]
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mlcore' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

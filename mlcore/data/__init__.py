@@ -5,6 +5,8 @@ Pure functions; the Workspace stores what they return.
 
 from __future__ import annotations
 
+from mlcore._lazy import lazy_exports
+
 from mlcore.data.table import ImportOptions, LoadedTable
 
 __all__ = [
@@ -27,10 +29,4 @@ _LAZY = {
     "load_sample": "mlcore.data.samples",
 }
 
-
-def __getattr__(name: str):  # noqa: ANN202 - module-level lazy attribute
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mlcore.data' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

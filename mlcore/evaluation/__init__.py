@@ -6,6 +6,8 @@ matplotlib or seaborn until a function needs them).
 
 from __future__ import annotations
 
+from mlcore._lazy import lazy_exports
+
 _LAZY = {
     "classification_metrics": "_metrics",
     "regression_metrics": "_metrics",
@@ -33,16 +35,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -7,8 +7,7 @@ training rows only. Names resolve lazily so ``import mlcore.prep`` does not impo
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mlcore._lazy import lazy_exports
 
 _LAZY = {
     "PrepRecipe": "mlcore.prep._recipe",
@@ -36,14 +35,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'mlcore.prep' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

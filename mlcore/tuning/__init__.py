@@ -5,8 +5,7 @@ Names load on first use so ``import mlcore.tuning`` imports neither scikit-learn
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mlcore._lazy import lazy_exports
 
 _LAZY = {
     "compare_models": "mlcore.tuning.compare",
@@ -26,14 +25,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'mlcore.tuning' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
