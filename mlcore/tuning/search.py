@@ -212,7 +212,10 @@ def tune(
         sampler = (optuna.samplers.TPESampler(seed=seed) if method == "optuna"
                    else optuna.samplers.RandomSampler(seed=seed))
     prune = bool(pruning and method == "optuna" and spec.abilities.iterative and len(folds) > 1)
-    pruner = (optuna.pruners.MedianPruner(n_startup_trials=max(2, min(5, (total or 20) // 5)), n_warmup_steps=0)
+    # one fold is a noisy estimate: with three or more folds, judge a trial after two of them,
+    # and only once a few trials give a median worth comparing with
+    pruner = (optuna.pruners.MedianPruner(n_startup_trials=max(3, min(5, (total or 20) // 5)),
+                                          n_warmup_steps=1 if len(folds) >= 3 else 0)
               if prune else optuna.pruners.NopPruner())
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed trials are reported in the records
     name = study_name or f"{spec.name}-{task}-{method}-{uuid.uuid4().hex[:8]}"
