@@ -23,6 +23,7 @@ class BarChart(pg.PlotWidget):
             self.getAxis(axis).setStyle(maxTickLevel=0)
         self.setMenuEnabled(False)
         self._item: pg.BarGraphItem | None = None
+        self._errors: pg.ErrorBarItem | None = None
         self.values: list[float] = []
         self.labels: list[str] = []
 
@@ -30,10 +31,14 @@ class BarChart(pg.PlotWidget):
         if self._item is not None:
             self.removeItem(self._item)
             self._item = None
+        if self._errors is not None:
+            self.removeItem(self._errors)
+            self._errors = None
         self.values, self.labels = [], []
 
-    def set_bars(self, labels: Sequence[str], values: Sequence[float], title: str | None = None) -> None:
-        """One bar per label; labels go on the category axis (shortened when long)."""
+    def set_bars(self, labels: Sequence[str], values: Sequence[float], title: str | None = None,
+                 errors: Sequence[float] | None = None) -> None:
+        """One bar per label (± ``errors`` when given); labels go on the category axis."""
         self.clear_bars()
         if title is not None:
             self.setTitle(title, color="#333", size="10pt")
@@ -52,6 +57,11 @@ class BarChart(pg.PlotWidget):
             self.getAxis("bottom").setTicks(ticks)
             self.getAxis("left").setTicks(None)
         self.addItem(self._item)
+        if errors is not None and len(errors) == len(self.values) and not self.horizontal:
+            err = np.nan_to_num(np.asarray(errors, dtype=float))
+            self._errors = pg.ErrorBarItem(x=pos, y=np.asarray(self.values), top=err, bottom=err, beam=0.25,
+                                           pen=pg.mkPen("#333", width=1.5))
+            self.addItem(self._errors)
         self.autoRange()
 
     def set_histogram(self, values: np.ndarray, bins: int = 30, title: str | None = None) -> None:

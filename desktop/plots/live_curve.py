@@ -22,13 +22,16 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
 class LiveCurve:
     """One pyqtgraph curve over preallocated x/y buffers that grow by doubling."""
 
-    def __init__(self, plot: pg.PlotItem, name: str, color: str, capacity: int = 1024) -> None:
+    def __init__(self, plot: pg.PlotItem, name: str, color: str, capacity: int = 1024, points: bool = False) -> None:
         self.name = name
         self._x = np.empty(capacity, dtype=np.float64)
         self._y = np.empty(capacity, dtype=np.float64)
         self._n = 0
         self._drawn = 0
-        self.item = plot.plot(name=name, pen=pg.mkPen(color, width=1))
+        if points:  # a scatter (e.g. tuning trials): markers, no line
+            self.item = plot.plot(name=name, pen=None, symbol="o", symbolSize=6, symbolBrush=color, symbolPen=None)
+        else:
+            self.item = plot.plot(name=name, pen=pg.mkPen(color, width=1))
         self.item.setDownsampling(auto=True, method="peak")
         self.item.setClipToView(True)
 
@@ -109,11 +112,11 @@ class LivePlot(pg.PlotWidget):
         if abs(interval - self._timer.interval()) > 5:
             self._timer.setInterval(interval)
 
-    def curve(self, name: str) -> LiveCurve:
-        """The curve called ``name``, created on first use."""
+    def curve(self, name: str, points: bool = False) -> LiveCurve:
+        """The curve called ``name``, created on first use (``points``: markers instead of a line)."""
         if name not in self.curves:
             color = PALETTE[len(self.curves) % len(PALETTE)]
-            self.curves[name] = LiveCurve(self.getPlotItem(), name, color)
+            self.curves[name] = LiveCurve(self.getPlotItem(), name, color, points=points)
         return self.curves[name]
 
     def add_point(self, name: str, x: float, y: float) -> None:

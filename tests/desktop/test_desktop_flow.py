@@ -203,3 +203,17 @@ def test_settings_keep_geometry_tab_and_choices(qtbot, make_window, fake_workspa
     assert again.tabs.currentIndex() == 1
     assert again.size().height() == 640  # (the offscreen screen is 800 px wide: width is clamped)
     assert again.preparation_tab.missing_combo.currentText() == "median"
+
+
+def test_train_with_fills_the_form_and_starts(qtbot, make_window, fake_workspace):
+    info = fake_workspace.import_sample("flowers")
+    window = make_window(fake_workspace)
+    _wait_idle(qtbot, window)
+    train = window.training_tab.train_view
+    with qtbot.waitSignal(train.sig_training_ended, timeout=5000) as ended:
+        assert train.train_with(info.id, "species", "random_forest", {"n_estimators": 15, "max_depth": 3})
+    assert ended.args == ["completed"]
+    config = fake_workspace.list_jobs()[-1].config
+    assert config["algorithm"] == "random_forest"
+    assert config["hyperparameters"] == {"n_estimators": 15, "max_depth": 3}
+    assert train.metric_counts[("logloss", "train")] == 15

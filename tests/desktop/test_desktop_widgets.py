@@ -129,3 +129,23 @@ def test_profile_of_a_big_column_samples_instead_of_scanning(qtbot):
     profile.select_column("x")
     assert sum(profile.chart.values) == HISTOGRAM_SAMPLE
     assert "sample of" in profile.chart.getPlotItem().titleLabel.text
+
+
+def test_bar_chart_with_error_bars_and_scatter_curves(qtbot):
+    from desktop.plots import BarChart
+
+    chart = BarChart()
+    qtbot.addWidget(chart)
+    chart.set_bars(["a", "b"], [0.9, 0.8], errors=[0.02, 0.05])
+    assert chart.values == [0.9, 0.8] and chart._errors is not None
+    chart.set_bars(["a"], [0.5])
+    assert chart._errors is None
+    plot = LivePlot("trials", "score")
+    qtbot.addWidget(plot)
+    plot.curve("trial", points=True)
+    plot.add_points("trial", [0, 1, 2], [0.5, 0.7, 0.6])
+    plot.redraw_if_dirty()
+    item = plot.curves["trial"].item
+    assert item.opts["symbol"] == "o" and item.opts["pen"] is None
+    assert list(item.yData) == [0.5, 0.7, 0.6]
+    plot.stop()

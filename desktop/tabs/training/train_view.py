@@ -196,6 +196,19 @@ class TrainView(QWidget):
         if self.worker is None:
             self.picker.choose(dataset_id)
 
+    def train_with(self, dataset_id: str, target: str, algorithm: str, params: dict[str, Any]) -> JobWorker | None:
+        """Fill the form (dataset, target, algorithm, hyperparameters) and start training."""
+        if self.worker is not None:
+            return None
+        self.picker.choose(dataset_id)
+        if target:
+            self.picker.target_combo.setCurrentText(target)
+        index = self.algorithm_combo.findData(algorithm)
+        if index >= 0:
+            self.algorithm_combo.setCurrentIndex(index)
+        self.param_form.set_values(params)
+        return self.start_training()
+
     def refresh_recipes(self) -> None:
         keep = self.recipe_combo.currentText()
         recipes = self.services.guarded(self.ws.list_recipes) or []
