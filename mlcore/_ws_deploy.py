@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from mlcore.errors import ConfigError, ConflictError, DataValidationError, NotFoundError
 from mlcore.jobs import JobContext
@@ -217,16 +217,13 @@ class DeploymentOps:
         arms = arm if isinstance(arm, list) else [arm] * len(out)
         preds = [_plain(v) for v in out["prediction"].tolist()]
         now = utcnow()
-        with self.db.session() as s:
-            first = (s.scalar(select(func.max(orm.MLPredictionLog.id))) or 0) + 1
-            s.execute(orm.MLPredictionLog.__table__.insert(), [
-                {"model_version_id": info.id,
-                 "ab_test_id": ab_test_id, "arm": arms[i],
+        rows = [{"model_version_id": info.id, "ab_test_id": ab_test_id, "arm": arms[i],
                  "user_id": None if user_ids[i] is None else str(user_ids[i]), "prediction": preds[i],
-                 "latency_ms": latency_ms, "created_at": now}
-                for i in range(len(out))])
-            last = s.scalar(select(func.max(orm.MLPredictionLog.id))) or 0
-        return list(range(first, last + 1))
+                 "latency_ms": latency_ms, "created_at": now} for i in range(len(out))]
+        with self.db.session() as s:
+            ids = s.scalars(insert(orm.MLPredictionLog).returning(orm.MLPredictionLog.id,
+                                                                  sort_by_parameter_order=True), rows).all()
+        return [int(i) for i in ids]
 
     def predict_file(self, input_path: str | os.PathLike, output_path: str | os.PathLike | None = None, *,
                      model_id: str | None = None, name: str | None = None, ab_test_name: str | None = None,
