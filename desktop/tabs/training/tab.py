@@ -17,6 +17,13 @@ class TrainingTab(QWidget):
         self.views = QTabWidget()
         self.train_view = TrainView(services)
         self.views.addTab(self.train_view, "Train")
+        from desktop.tabs.training.compare_view import CompareView
+        from desktop.tabs.training.tune_view import TuneView
+
+        self.compare_view = CompareView(services, self.train_view)
+        self.add_view(self.compare_view, "Compare")
+        self.tune_view = TuneView(services, self.train_view)
+        self.add_view(self.tune_view, "Tune")
         layout = QVBoxLayout(self)
         layout.addWidget(self.views)
 
