@@ -24,6 +24,8 @@ class CVBarChart(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
+        self.getAxis("left").enableAutoSIPrefix(False)
+        self.getAxis("bottom").setHeight(44)  # room for labels on two lines
         self._items: list[pg.GraphicsObject] = []
         self.labels: list[str] = []
         self.means: list[float] = []
@@ -66,12 +68,21 @@ class CVBarChart(pg.PlotWidget):
             self._items.append(text)
         for item in self._items:
             self.addItem(item)
-        self.getAxis("bottom").setTicks([[(i, _short(t)) for i, t in enumerate(self.labels)]])
+        self.getAxis("bottom").setTicks([[(i, _wrap(t)) for i, t in enumerate(self.labels)]])
         low = float(min(0.0, np.min(heights - errors)))
         high = float(max(0.0, np.max(heights + errors)))
         pad = (high - low) * 0.12 or 0.1
         self.setXRange(-0.6, len(x) - 0.4, padding=0)
         self.setYRange(low - (pad if low < 0 else 0.0), high + pad, padding=0)
+
+
+def _wrap(text: str, limit: int = LABEL_LIMIT) -> str:
+    """A long label on two lines, split at the space nearest its middle (each line shortened)."""
+    if len(text) <= limit or " " not in text:
+        return _short(text, limit)
+    middle = len(text) / 2
+    cut = min((i for i, ch in enumerate(text) if ch == " "), key=lambda i: abs(i - middle))
+    return _short(text[:cut], limit) + "\n" + _short(text[cut + 1:], limit)
 
 
 def _short(text: str, limit: int = LABEL_LIMIT) -> str:

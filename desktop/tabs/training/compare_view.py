@@ -139,8 +139,8 @@ class CompareView(QWidget):
         vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(self.chart)
         vertical.addWidget(lower)
-        vertical.setStretchFactor(0, 3)
-        vertical.setStretchFactor(1, 2)
+        vertical.setStretchFactor(0, 1)
+        vertical.setStretchFactor(1, 1)
 
         panel = QWidget()
         layout = QVBoxLayout(panel)

@@ -98,7 +98,7 @@ class DataChoice(QGroupBox):
     def _on_task_detected(self, token: int, task: str) -> None:
         if token != self._detect_token:
             return
-        self.task_note.setText(f"detected from the target: {task}")
+        self.task_note.setText(f"detected: {task}")
         self.task_combo.setCurrentText(task)
 
 

@@ -258,6 +258,10 @@ class TuneView(QWidget):
         direction = "lower is better" if lower_is_better(metric) else "higher is better"
         self.plot.reset(title=f"Trial {metric} ({config['cv']}-fold CV mean, {direction})")
         self.plot.set_y_label(metric)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        legend = self.plot.getPlotItem().legend
+        if legend is not None:  # away from where the best scores gather
+            legend.setOffset((-10, 10) if lower_is_better(metric) else (-10, -10))
         self._style_curves()
         self.progress.setValue(0)
         self.result_label.setText(f"Tuning {self.algorithm_combo.currentText()} ({config['tuning_method']})…")
@@ -333,8 +337,11 @@ class TuneView(QWidget):
         self.trial_table.setRowCount(start + len(rows))
         for i, t in enumerate(rows):
             state = str(t.get("state"))
-            params = json.dumps(t.get("params") or {}, default=str)
-            cells = [str(t.get("number")), _num(t.get("value")), state, _num(t.get("duration"), 2), params]
+            params = t.get("params") or {}
+            shown = ", ".join(f"{k}={_text(v, 4)}" for k, v in params.items())
+            if t.get("error"):
+                shown = f"{t['error']} — {shown}"
+            cells = [str(t.get("number")), _num(t.get("value")), state, _num(t.get("duration"), 2), shown]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if j in (0, 1, 3):
@@ -342,7 +349,7 @@ class TuneView(QWidget):
                 if state in STATE_BRUSHES:
                     item.setForeground(STATE_BRUSHES[state])
                 if j == 4:
-                    item.setToolTip(params)
+                    item.setToolTip(json.dumps(params, indent=1, default=str))
                 self.trial_table.setItem(start + i, j, item)
         self._mark_best_row()
         self.trial_table.scrollToBottom()
@@ -390,6 +397,14 @@ class TuneView(QWidget):
         self.job = job
         results = job.results or {}
         self.best_params = dict(results.get("best_params") or self.best_params)
+        self._flush_rows()
+        errors = {str(t.get("number")): t.get("error") for t in results.get("trials") or [] if t.get("error")}
+        for row in range(self.trial_table.rowCount()):
+            error = errors.get(self.trial_table.item(row, 0).text())
+            if error:  # the reason a trial failed is only in the job's records
+                cell = self.trial_table.item(row, 4)
+                cell.setText(f"{error} — {cell.text()}")
+                cell.setToolTip(f"{error}\n{cell.toolTip()}")
         best_trial = _best_trial(job)
         self._show_best_params(self.best_params, results.get("best_score"), best_trial)
         self._mark_best_row()
@@ -469,7 +484,7 @@ def _num(value: Any, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, digits: int = 6) -> str:
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.{digits}g}"
     return str(value)
