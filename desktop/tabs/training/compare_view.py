@@ -331,8 +331,11 @@ class CompareView(QWidget):
         row = self.best_row()
         if row is None or not self._run:
             return False
-        return send_to_train_view(self.train_view, self.services, self._run["dataset_id"], self._run["target_column"],
+        sent = send_to_train_view(self.train_view, self.services, self._run["dataset_id"], self._run["target_column"],
                                   self._run["task_type"], row["model"], recipe=self._run.get("recipe"))
+        if not sent:
+            self.result_label.setText("The Train view is busy with a training run; try again when it has ended.")
+        return sent
 
     def shutdown(self) -> None:
         self._clock.stop()

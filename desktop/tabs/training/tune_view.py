@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-    QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+    QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is_better
 from desktop.tabs.training.handoff import send_to_train_view
+from desktop.tabs.training.trial_tables import BestParamsTable, TrialTable, best_number, num
 from desktop.workers import JobWorker
 
 METHODS = [("optuna", "Optuna (TPE)"), ("random", "Random search"), ("grid", "Grid search")]
-TRIAL_HEADERS = ["#", "Value", "State", "Duration (s)", "Parameters"]
-STATE_BRUSHES = {"pruned": QBrush(QColor("#8a6d00")), "fail": QBrush(QColor("#c62828"))}
-BEST_BRUSH = QBrush(QColor("#dcebd9"))
 HEADLINE_METRICS = ("accuracy", "f1_macro", "roc_auc", "r2", "rmse", "mae")
 COMPLETE, PRUNED, BEST = "complete trials", "pruned trials", "best so far"
 
@@ -43,7 +38,6 @@ class TuneView(QWidget):
         self.best_params: dict[str, Any] = {}
         self.job: Any = None
         self._run: dict[str, Any] = {}
-        self._pending_rows: list[dict[str, Any]] = []
 
         form = QWidget()
         form_layout = QVBoxLayout(form)
@@ -155,8 +149,8 @@ class TuneView(QWidget):
         self.time_label.setObjectName("hint")
         self.plot = LivePlot("Trial scores", "score", x_label="trial")
         self.plot.setMinimumHeight(200)
-        self.trial_table = _table(TRIAL_HEADERS)
-        self.best_table = _table(["Parameter", "Best value"])
+        self.trial_table = TrialTable()
+        self.best_table = BestParamsTable()
         self.result_label = QLabel("")
         self.result_label.setObjectName("result")
         self.result_label.setWordWrap(True)
@@ -251,9 +245,9 @@ class TuneView(QWidget):
         s.remember("tune/method", config["tuning_method"])
         s.remember("tune/timeout", config["timeout"] or 0)
         self._run = config
-        self.trials, self.best_params, self.job, self._pending_rows = [], {}, None, []
-        self.trial_table.setRowCount(0)
-        self._show_best_params({})
+        self.trials, self.best_params, self.job = [], {}, None
+        self.trial_table.clear_trials()
+        self.best_table.show_params({})
         metric = config["metric"] or TASK_METRICS[config["task_type"]][0]
         direction = "lower is better" if lower_is_better(metric) else "higher is better"
         self.plot.reset(title=f"Trial {metric} ({config['cv']}-fold CV mean, {direction})")
@@ -318,7 +312,7 @@ class TuneView(QWidget):
             return
         trial = dict(data)
         self.trials.append(trial)
-        self._pending_rows.append(trial)
+        self.trial_table.queue(trial)
         number, value, best = trial.get("number", len(self.trials) - 1), trial.get("value"), trial.get("best")
         if value is not None:
             self.plot.add_point(COMPLETE if trial.get("state") == "complete" else PRUNED, number, value)
@@ -326,62 +320,21 @@ class TuneView(QWidget):
             self.plot.add_point(BEST, number, best)
         if trial.get("state") == "complete" and value is not None and best is not None and value == best:
             self.best_params = dict(trial.get("params") or {})
-            self._show_best_params(self.best_params, best, number)
+            self.best_table.show_params(self.best_params, best, number)
         self.sig_trial.emit(trial)
 
     def _flush_rows(self) -> None:
-        rows, self._pending_rows = self._pending_rows, []
-        if not rows:
-            return
-        start = self.trial_table.rowCount()
-        self.trial_table.setRowCount(start + len(rows))
-        for i, t in enumerate(rows):
-            state = str(t.get("state"))
-            params = t.get("params") or {}
-            shown = ", ".join(f"{k}={_text(v, 4)}" for k, v in params.items())
-            if t.get("error"):
-                shown = f"{t['error']} — {shown}"
-            cells = [str(t.get("number")), _num(t.get("value")), state, _num(t.get("duration"), 2), shown]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if j in (0, 1, 3):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if state in STATE_BRUSHES:
-                    item.setForeground(STATE_BRUSHES[state])
-                if j == 4:
-                    item.setToolTip(json.dumps(params, indent=1, default=str))
-                self.trial_table.setItem(start + i, j, item)
-        self._mark_best_row()
-        self.trial_table.scrollToBottom()
+        if self.trial_table.flush():
+            self._mark_best_row()
 
     def _mark_best_row(self) -> None:
-        best_number = _best_trial(self.job)
-        if best_number is None and self.best_params:
-            done = [t for t in self.trials if t.get("state") == "complete" and t.get("value") is not None]
-            if done:
-                best_number = _best_number(done, self._metric())
-        for row in range(self.trial_table.rowCount()):
-            is_best = self.trial_table.item(row, 0) is not None and self.trial_table.item(row, 0).text() == str(best_number)
-            for col in range(self.trial_table.columnCount()):
-                item = self.trial_table.item(row, col)
-                if item is not None:
-                    item.setBackground(BEST_BRUSH if is_best else QBrush())
+        number = _best_trial(self.job)
+        if number is None:
+            number = best_number(self.trials, lower_is_better(self._metric()))
+        self.trial_table.mark_best(number)
 
     def _metric(self) -> str:
         return str(self._run.get("metric") or TASK_METRICS.get(self._run.get("task_type", ""), ["score"])[0])
-
-    def _show_best_params(self, params: dict[str, Any], score: float | None = None, number: int | None = None) -> None:
-        items = sorted(params.items())
-        extra = [] if score is None else [("(cv score)", f"{score:.4f}"), ("(trial)", str(number))]
-        self.best_table.setRowCount(len(items) + len(extra))
-        bold = QFont()
-        bold.setBold(True)
-        for row, (name, value) in enumerate(list(extra) + [(k, _text(v)) for k, v in items]):
-            key_item = QTableWidgetItem(name)
-            if row < len(extra):
-                key_item.setFont(bold)
-            self.best_table.setItem(row, 0, key_item)
-            self.best_table.setItem(row, 1, QTableWidgetItem(value))
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -398,15 +351,11 @@ class TuneView(QWidget):
         results = job.results or {}
         self.best_params = dict(results.get("best_params") or self.best_params)
         self._flush_rows()
-        errors = {str(t.get("number")): t.get("error") for t in results.get("trials") or [] if t.get("error")}
-        for row in range(self.trial_table.rowCount()):
-            error = errors.get(self.trial_table.item(row, 0).text())
-            if error:  # the reason a trial failed is only in the job's records
-                cell = self.trial_table.item(row, 4)
-                cell.setText(f"{error} — {cell.text()}")
-                cell.setToolTip(f"{error}\n{cell.toolTip()}")
+        # the reason a trial failed is only in the job's records
+        self.trial_table.add_errors({str(t.get("number")): t.get("error") for t in results.get("trials") or []
+                                     if t.get("error")})
         best_trial = _best_trial(job)
-        self._show_best_params(self.best_params, results.get("best_score"), best_trial)
+        self.best_table.show_params(self.best_params, results.get("best_score"), best_trial)
         self._mark_best_row()
         evaluation = results.get("evaluation") or {}
         test = evaluation.get("test", evaluation) if isinstance(evaluation, dict) else {}
@@ -416,7 +365,7 @@ class TuneView(QWidget):
         summary = results.get("training_summary") or {}
         best_score = results.get("best_score")
         self.result_label.setText(
-            f"Best CV {results.get('metric')} {_num(best_score)} at trial "
+            f"Best CV {results.get('metric')} {num(best_score)} at trial "
             f"{best_trial} of {summary.get('n_trials', len(self.trials))} "
             f"({summary.get('n_pruned', 0)} pruned, {summary.get('n_failed', 0)} failed). "
             + (f"Refitted on the training rows — test: {shown}. " if shown else "")
@@ -444,6 +393,7 @@ class TuneView(QWidget):
                                 self._run["task_type"], self._run["algorithm"], params=self.best_params,
                                 recipe=self._run.get("recipe"))
         if not ok:
+            self.result_label.setText("The Train view is busy with a training run; try again when it has ended.")
             return None
         return self.train_view.start_training()
 
@@ -453,38 +403,8 @@ class TuneView(QWidget):
         self.plot.stop()
 
 
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
-
-
 def _best_trial(job: Any) -> Any:
     """The number of the best trial of a finished tune job (None before it finished)."""
     results = (job.results or {}) if job is not None else {}
     summary = results.get("training_summary") or {}
     return summary.get("best_trial", results.get("best_trial"))
-
-
-def _best_number(done: list[dict[str, Any]], metric: str) -> Any:
-    sign = -1.0 if lower_is_better(metric) else 1.0
-    return max(done, key=lambda t: (sign * t["value"], -t["number"]))["number"]
-
-
-def _num(value: Any, digits: int = 4) -> str:
-    if value is None or not isinstance(value, (int, float)) or value != value:
-        return "—"
-    return f"{value:.{digits}f}"
-
-
-def _text(value: Any, digits: int = 6) -> str:
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return str(value)
