@@ -217,3 +217,21 @@ def test_tune_cancel_ends_after_running_trial(qtbot, make_window, workspace):
     assert view.best_table.rowCount() > 0 and view.train_best_button.isEnabled()
     assert view.trial_table.item(0, 0).data(Qt.ItemDataRole.DisplayRole) == "0"
     assert window.errors_seen == []
+
+
+def test_compare_failure_reaches_the_error_handler(qtbot, make_window, workspace):
+    workspace.import_sample("iris")
+    window = make_window(workspace)
+    _wait_idle(qtbot, window)
+    view = window.training_tab.compare_view
+    view.data.picker.target_combo.setCurrentText("sepal length (cm)")  # a continuous target ...
+    _wait_idle(qtbot, window)
+    assert view.data.task() == "regression"
+    view.data.task_combo.setCurrentText("classification")  # ... forced to classification
+    view.set_checked_models(["logistic"])
+    with qtbot.waitSignal(view.sig_compare_ended, timeout=30000) as ended:
+        view.start_compare()
+    assert ended.args == ["failed"]
+    assert len(window.errors_seen) == 1 and "sepal length" in window.errors_seen[0][1]
+    assert view.result_label.text().startswith("Failed:")
+    assert view.start_button.isEnabled() and view.rows == []

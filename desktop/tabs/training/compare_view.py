@@ -280,6 +280,9 @@ class CompareView(QWidget):
         self.time_label.setText(f"{status.capitalize()} after {elapsed:.1f} s")
         if status == "completed":
             self.progress.setValue(1000)
+        elif status == "failed":
+            error = worker.error if worker is not None else None
+            self.result_label.setText(f"Failed: {error}" if error is not None else "Failed.")
         elif status == "cancelled":
             self.result_label.setText(f"Cancelled; the {len(self.rows)} finished models are kept.")
         self._set_running(False)
