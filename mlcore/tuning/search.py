@@ -157,7 +157,7 @@ class _Search:
         }
         self.records.append(record)
         self.ctx.event("trial", number=record["number"], value=record["value"], best=record["best_so_far"],
-                       params=record["params"], state=state, duration=duration)
+                       params=record["params"], state=state, duration=duration, error=record["error"])
         if record["value"] is not None:
             self.ctx.metric(frozen.number, self.metric, record["value"], "trial")
         if record["best_so_far"] is not None:
