@@ -44,7 +44,13 @@ def _column_digest(series: pd.Series) -> bytes:
             hashed = pd.util.hash_array(series.astype(str).where(series.notna(), None).to_numpy(dtype=object))
             return hashlib.sha256(hashed.tobytes()).digest()
         return _string_digest(series)
-    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(dtype, pd.DatetimeTZDtype):
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        # the instants (UTC nanoseconds, NaT as its int sentinel) plus the zone the user sees
+        instants = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().view(np.int64)
+        h = hashlib.sha256(str(dtype.tz).encode())
+        h.update(np.ascontiguousarray(instants).tobytes())
+        return h.digest()
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
         mask = series.isna().to_numpy()
         data = series.to_numpy(dtype="float64", na_value=0.0) if dtype.kind in "iufb" else series.astype(str).to_numpy()
         h = hashlib.sha256(np.packbits(mask).tobytes())
