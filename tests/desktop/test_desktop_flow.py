@@ -217,3 +217,27 @@ def test_train_with_fills_the_form_and_starts(qtbot, make_window, fake_workspace
     assert config["algorithm"] == "random_forest"
     assert config["hyperparameters"] == {"n_estimators": 15, "max_depth": 3}
     assert train.metric_counts[("logloss", "train")] == 15
+
+
+def test_drag_and_drop_of_a_file_imports_it(qtbot, make_window, fake_workspace, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    path = tmp_path / "dropped.csv"
+    path.write_text("x,y\n1,a\n2,b\n3,a\n", encoding="utf-8")
+    ignored = tmp_path / "notes.md"
+    ignored.write_text("# not a table\n", encoding="utf-8")
+    window = make_window(fake_workspace)
+    tab = window.datasets_tab
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)), QUrl.fromLocalFile(str(ignored))])
+    enter = QDragEnterEvent(QPointF(5, 5).toPoint(), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    tab.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(tab.sig_dataset_loaded, timeout=5000):
+        tab.dropEvent(drop)
+    assert [d.name for d in fake_workspace.list_datasets()] == ["dropped"]
+    assert tab.model.rowCount() == 3

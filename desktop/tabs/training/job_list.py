@@ -95,3 +95,21 @@ def _headline(job: Any) -> str:
         if key in metrics:
             return f"test {key} {metrics[key]:.4g}"
     return ""
+
+
+def job_summary(job: Any) -> str:
+    """One line about a finished job: its test metrics and how training went."""
+    parts = [f"{k} {v:.4g}" for k, v in test_metrics(job).items()][:8]
+    summary = (job.results or {}).get("training_summary") or {}
+    extra = []
+    for key in ("iterations", "n_iterations", "best_iteration", "stopped_early", "fit_seconds"):
+        if key in summary:
+            value = summary[key]
+            extra.append(f"{key.replace('_', ' ').replace('n iterations', 'iterations')}: "
+                         + (f"{value:.2f}" if isinstance(value, float) else str(value)))
+    text = f"Job {str(job.id)[:8]} {job.status}. "
+    if parts:
+        text += "Test metrics: " + ", ".join(parts) + ". "
+    if extra:
+        text += " · ".join(extra)
+    return text

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from desktop.plots import LivePlot
 from desktop.services import Services
-from desktop.tabs.training.job_list import JobTable, test_metrics
+from desktop.tabs.training.job_list import JobTable, job_summary
 from desktop.tabs.training.param_form import ParamForm
 from desktop.widgets.dataset_picker import DatasetPicker
 from desktop.workers import JobWorker
@@ -349,7 +349,7 @@ class TrainView(QWidget):
         self.time_label.setText(f"Elapsed {self.worker.elapsed():.1f} s · ETA {eta_text}")
 
     def _on_training_finished(self, job: Any) -> None:
-        self.result_label.setText(_summary(job))
+        self.result_label.setText(job_summary(job))
         self.sig_training_finished.emit(job)
 
     def _on_training_done(self) -> None:
@@ -401,20 +401,3 @@ def _loads(text: Any) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) else None
-
-
-def _summary(job: Any) -> str:
-    parts = [f"{k} {v:.4g}" for k, v in test_metrics(job).items()][:8]
-    summary = (job.results or {}).get("training_summary") or {}
-    extra = []
-    for key in ("iterations", "n_iterations", "best_iteration", "stopped_early", "fit_seconds"):
-        if key in summary:
-            value = summary[key]
-            extra.append(f"{key.replace('_', ' ').replace('n iterations', 'iterations')}: "
-                         + (f"{value:.2f}" if isinstance(value, float) else str(value)))
-    text = f"Job {str(job.id)[:8]} {job.status}. "
-    if parts:
-        text += "Test metrics: " + ", ".join(parts) + ". "
-    if extra:
-        text += " · ".join(extra)
-    return text
