@@ -43,6 +43,22 @@ def _schema_rows(schema: dict[str, Any] | None) -> list[list[Any]]:
     return rows
 
 
+def _decision_rule(m: dict[str, Any]) -> list[str]:
+    """Lines stating the decision threshold and that predictions use it (or that the most probable class wins)."""
+    threshold = next((m[k] for k in ("decision_threshold", "threshold") if m.get(k) is not None), None)
+    if threshold is None:
+        if str(m.get("task") or "").startswith("classif"):
+            return ["", "Decision rule: the most probable class is predicted (no decision threshold is set)."]
+        return []
+    classes = m.get("classes")
+    positive = (f"`{classes[1]}`" if isinstance(classes, (list, tuple)) and len(classes) == 2
+                else "the positive class (the second of the two classes in sorted order)")
+    return ["", f"Decision threshold: {_number(threshold)}. Predictions use it: {positive} is predicted when its "
+                f"probability is at or above {_number(threshold)}, otherwise the other class (not the usual 0.5). "
+                "The exported model files record it as `decision_threshold` (ONNX: built into the `label` output; "
+                "joblib/skops: in the metadata JSON beside the file, as the pipeline's own predict() uses 0.5)."]
+
+
 def model_card(metadata: dict[str, Any]) -> str:
     """Markdown card: identity, data, metrics, parameters, input schema, threshold, libraries, intended use.
 
@@ -83,9 +99,7 @@ def model_card(metadata: dict[str, Any]) -> str:
         lines += _table(["Metric", "Value"], flat)
     else:
         lines.append("No metrics recorded.")
-    if m.get("threshold") is not None or m.get("decision_threshold") is not None:
-        lines += ["", f"Decision threshold: {m.get('threshold', m.get('decision_threshold'))} "
-                      "(probability of the positive class at or above which it is predicted)."]
+    lines += _decision_rule(m)
     params = m.get("hyperparameters") or {}
     lines += ["", "## Hyperparameters", ""]
     lines += _table(["Parameter", "Value"], [[k, v] for k, v in sorted(params.items())]) if params else [

@@ -13,6 +13,8 @@ from mlcore.errors import ArtifactIntegrityError, ConfigError, DataImportError
 from mlcore.deployment.card import model_card
 from mlcore.deployment.onnx_export import export_onnx
 
+_THRESHOLD_KEYS = ("decision_threshold", "threshold")
+
 __all__ = [
     "export_joblib",
     "load_joblib",
@@ -67,19 +69,45 @@ def _prepare_target(path: str | os.PathLike[str], suffix: str) -> Path:
     return target
 
 
-def export_joblib(pipeline: Any, metadata: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write {"pipeline", "metadata"} to one .joblib file and the metadata as JSON beside it (<name>.json)."""
+def _with_threshold(pipeline: Any, metadata: dict[str, Any] | None, threshold: float | None) -> dict[str, Any]:
+    """`metadata` plus "decision_threshold": `threshold`, else the metadata's threshold, else None (argmax)."""
+    meta = dict(metadata or {})
+    if threshold is None:
+        threshold = next((meta[k] for k in _THRESHOLD_KEYS if meta.get(k) is not None), None)
+    if threshold is not None:
+        try:
+            threshold = float(threshold)
+        except (TypeError, ValueError):
+            raise ConfigError(f"decision threshold must be a number between 0 and 1, got {threshold!r}") from None
+        if not 0.0 < threshold < 1.0:
+            raise ConfigError(f"decision threshold must be between 0 and 1, got {threshold}")
+        steps = getattr(pipeline, "steps", None)
+        classes = getattr(steps[-1][1] if steps else pipeline, "classes_", None)
+        if classes is None or len(classes) != 2:
+            raise ConfigError("a decision threshold applies only to binary classifiers")
+    meta["decision_threshold"] = threshold
+    return meta
+
+
+def export_joblib(pipeline: Any, metadata: dict[str, Any], path: str | os.PathLike[str], *,
+                  threshold: float | None = None) -> Path:
+    """Write {"pipeline", "metadata"} to one .joblib file and the metadata as JSON beside it (<name>.json).
+
+    The metadata always carries "decision_threshold": `threshold`, else metadata["decision_threshold"] or
+    metadata["threshold"] (a registry ModelVersionInfo.to_dict()), else None (the most probable class wins).
+    """
     import joblib
 
     target = _prepare_target(path, ".joblib")
+    meta = _with_threshold(pipeline, metadata, threshold)
     tmp = target.with_name(f".{target.name}.partial")
     try:
-        joblib.dump({"pipeline": pipeline, "metadata": dict(metadata)}, tmp, compress=3)
+        joblib.dump({"pipeline": pipeline, "metadata": meta}, tmp, compress=3)
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
-    write_json(dict(metadata), target.with_suffix(".json"))
+    write_json(meta, target.with_suffix(".json"))
     return target
 
 
@@ -106,11 +134,17 @@ def load_joblib(path: str | os.PathLike[str], expected_sha256: str | None = None
     return bundle
 
 
-def export_skops(pipeline: Any, path: str | os.PathLike[str]) -> Path:
-    """Write the pipeline in skops format (loadable without unpickling arbitrary code)."""
+def export_skops(pipeline: Any, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None, *,
+                 threshold: float | None = None) -> Path:
+    """Write the pipeline in skops format (loadable without unpickling arbitrary code) and <name>.json beside it.
+
+    The JSON holds `metadata` plus "decision_threshold", found as in :func:`export_joblib`: the skops file holds
+    the pipeline alone, whose predict() uses 0.5, so consumers must read the threshold from there.
+    """
     import skops.io as sio
 
     target = _prepare_target(path, ".skops")
+    meta = _with_threshold(pipeline, metadata, threshold)
     tmp = target.with_name(f".{target.name}.partial")
     try:
         sio.dump(pipeline, tmp)
@@ -118,6 +152,7 @@ def export_skops(pipeline: Any, path: str | os.PathLike[str]) -> Path:
     finally:
         if tmp.exists():
             tmp.unlink()
+    write_json(meta, target.with_suffix(".json"))
     return target
 
 

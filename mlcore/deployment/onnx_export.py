@@ -208,9 +208,62 @@ def _convert(pipeline: Any, sample: pd.DataFrame, task: str, precision: str) -> 
     return onx, signature
 
 
+def _relabel_with_threshold(onx: Any, classes: Any, threshold: float) -> None:
+    """Rewire the graph's label output: classes[1] where probabilities[:, 1] >= threshold, else classes[0]."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = onx.graph
+    label_out, proba_out = graph.output[0], graph.output[1]
+    taken = {n for node in graph.node for n in (*node.input, *node.output)} | {i.name for i in graph.initializer}
+
+    def fresh(stem: str) -> str:
+        name, i = stem, 0
+        while name in taken:
+            i += 1
+            name = f"{stem}_{i}"
+        taken.add(name)
+        return name
+
+    argmax = fresh(f"{label_out.name}_argmax")
+    for node in graph.node:  # the converter's argmax label becomes an unused intermediate
+        for field in (node.input, node.output):
+            for k, name in enumerate(field):
+                if name == label_out.name:
+                    field[k] = argmax
+    label_type = label_out.type.tensor_type.elem_type
+    if label_type == TensorProto.STRING:
+        values = np.asarray([str(c) for c in classes], dtype=object)
+    elif label_type == TensorProto.INT64:
+        values = np.asarray(classes).astype(np.int64)
+    else:
+        raise ConfigError(f"the graph's label output has ONNX type {label_type}, which cannot be relabelled")
+    proba_type = proba_out.type.tensor_type.elem_type
+    real = np.float64 if proba_type == TensorProto.DOUBLE else np.float32
+    column, cut, table = fresh("positive_column"), fresh("decision_threshold"), fresh("class_labels")
+    p1, below = fresh("positive_proba"), fresh("below_threshold")
+    above, position = fresh("at_or_above_threshold"), fresh("class_position")
+    graph.initializer.extend([numpy_helper.from_array(np.asarray(1, dtype=np.int64), column),
+                              numpy_helper.from_array(np.asarray(threshold, dtype=real), cut),
+                              numpy_helper.from_array(values, table)])
+    graph.node.extend([
+        helper.make_node("Gather", [proba_out.name, column], [p1], axis=1, name=fresh("ThresholdGather")),
+        # Not(Less) rather than GreaterOrEqual, which needs opset 12 (skl2onnx may pick an older one)
+        helper.make_node("Less", [p1, cut], [below], name=fresh("ThresholdCompare")),
+        helper.make_node("Not", [below], [above], name=fresh("ThresholdNot")),
+        helper.make_node("Cast", [above], [position], to=TensorProto.INT64, name=fresh("ThresholdCast")),
+        helper.make_node("Gather", [table, position], [label_out.name], axis=0, name=fresh("ThresholdLabel")),
+    ])
+
+
+def _thresholded(pipeline: Any, sample: pd.DataFrame, threshold: float) -> np.ndarray:
+    """The labels the app predicts: classes[1] where P(classes[1]) >= threshold (as predict_frame does)."""
+    proba = np.asarray(pipeline.predict_proba(sample), dtype=float)
+    return np.asarray(_final(pipeline).classes_)[(proba[:, 1] >= float(threshold)).astype(np.int64)]
+
+
 def _parity(pipeline: Any, payload: bytes, sample: pd.DataFrame, signature: list[dict[str, Any]],
-            task: str) -> dict[str, Any]:
-    """Run onnxruntime on the sample rows and compare with scikit-learn."""
+            task: str, threshold: float | None = None) -> dict[str, Any]:
+    """Run onnxruntime on the sample rows and compare with scikit-learn (labels cut at `threshold` when given)."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(payload, providers=["CPUExecutionProvider"])
@@ -219,7 +272,8 @@ def _parity(pipeline: Any, payload: bytes, sample: pd.DataFrame, signature: list
                               "label_agreement": None, "max_proba_diff": None, "max_abs_diff": None,
                               "ok": True, "warning": None}
     if task == "classification":
-        expected_label = np.asarray(pipeline.predict(sample))
+        expected_label = (np.asarray(pipeline.predict(sample)) if threshold is None
+                          else _thresholded(pipeline, sample, threshold))
         onnx_label = np.asarray(outputs[0]).ravel()
         if expected_label.dtype.kind in "iufb" and onnx_label.dtype.kind in "iufb":
             agree = expected_label.astype(float) == onnx_label.astype(float)
@@ -230,8 +284,9 @@ def _parity(pipeline: Any, payload: bytes, sample: pd.DataFrame, signature: list
         report["max_proba_diff"] = proba_diff
         report["ok"] = bool(agree.all() and proba_diff < PROBA_TOLERANCE)
         if not report["ok"]:
+            rule = "" if threshold is None else f" (labels cut at the decision threshold {threshold:g})"
             report["warning"] = (f"ONNX and scikit-learn disagree on {int((~agree).sum())} of {len(agree)} sample "
-                                 f"rows' labels; largest probability difference {proba_diff:.3g}")
+                                 f"rows' labels{rule}; largest probability difference {proba_diff:.3g}")
     else:
         expected = np.asarray(pipeline.predict(sample), dtype=float).ravel()
         got = np.asarray(outputs[0], dtype=float).ravel()
@@ -255,8 +310,37 @@ def _better(first: dict[str, Any], second: dict[str, Any]) -> bool:
     return second["max_abs_diff"] < first["max_abs_diff"]
 
 
+def _check_threshold(threshold: float | None, final: Any, is_classifier: bool) -> float | None:
+    """The decision threshold as a float, refused unless it is in (0, 1) and the model is a binary classifier."""
+    if threshold is None:
+        return None
+    if not is_classifier or len(final.classes_) != 2:
+        raise ConfigError("a decision threshold applies only to binary classifiers")
+    try:
+        value = float(threshold)
+    except (TypeError, ValueError):
+        raise ConfigError(f"decision threshold must be a number between 0 and 1, got {threshold!r}") from None
+    if not 0.0 < value < 1.0:
+        raise ConfigError(f"decision threshold must be between 0 and 1, got {threshold}")
+    return value
+
+
+def _build(pipeline: Any, sample: pd.DataFrame, task: str, precision: str,
+           threshold: float | None) -> tuple[Any, list[dict[str, Any]], str | None]:
+    """Convert in `precision`; with a threshold, relabel the graph (third item: why that failed, else None)."""
+    onx, signature = _convert(pipeline, sample, task, precision)
+    if threshold is None:
+        return onx, signature, None
+    try:
+        _relabel_with_threshold(onx, _final(pipeline).classes_, threshold)
+    except Exception as exc:  # the argmax graph stands; export_onnx says so
+        onx, signature = _convert(pipeline, sample, task, precision)
+        return onx, signature, str(exc) or type(exc).__name__
+    return onx, signature, None
+
+
 def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str], *, task: str,
-                strict: bool = False) -> dict[str, Any]:
+                strict: bool = False, threshold: float | None = None) -> dict[str, Any]:
     """Convert to ONNX, save, run onnxruntime on `sample` and report agreement with scikit-learn.
 
     `sample` holds input rows as the pipeline sees them (e.g. ``check_frame(...).frame``). With
@@ -265,6 +349,10 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
     Numeric preparation runs in float32; when that drifts from scikit-learn (typically a scaler in front of
     trees), a float64 graph (inputs typed double, cast to float32 only at the model, as tree models do
     themselves) is tried and kept if it agrees better. The report's "inputs" is the graph's input signature.
+
+    A binary classifier's decision `threshold` (as predictions in the app use it) is built into the graph: its
+    "label" output is classes[1] where probabilities[:, 1] >= threshold, and parity compares those labels with
+    the thresholded scikit-learn ones. The threshold is stored in the model's metadata ("decision_threshold").
     """
     if task not in ("classification", "regression"):
         raise ConfigError(f"task must be 'classification' or 'regression', got {task!r}")
@@ -277,6 +365,7 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
     is_classifier = hasattr(final, "predict_proba") and hasattr(final, "classes_")
     if (task == "classification") != is_classifier:
         raise ConfigError(f"the model is a {'classifier' if is_classifier else 'regressor'} but task is {task!r}")
+    threshold = _check_threshold(threshold, final, is_classifier)
     expected_columns = getattr(pipeline, "feature_names_in_", None)
     if expected_columns is not None:
         missing = [c for c in expected_columns if c not in sample.columns]
@@ -292,7 +381,7 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
         listed = "; ".join(f"step '{p}' ({c})" for p, c in bad)
         raise ConfigError(f"ONNX export is not possible: no ONNX converter for {listed}")
     try:
-        onx, signature = _convert(pipeline, sample, task, "float")
+        onx, signature, unlabelled = _build(pipeline, sample, task, "float", threshold)
     except MLWorkbenchError:
         raise
     except Exception as exc:  # skl2onnx raises many kinds; name the step when the message allows it
@@ -303,34 +392,44 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
         raise ConfigError(f"ONNX export is not possible: {culprit} could not be converted: {message}") from exc
     payload = onx.SerializeToString()
     try:
-        parity = _parity(pipeline, payload, sample, signature, task)
+        parity = _parity(pipeline, payload, sample, signature, task, threshold)
     except MLWorkbenchError:
         raise
     except Exception as exc:  # onnxruntime lacks a kernel, or scikit-learn cannot predict the sample
         first_line = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"ONNX export is not possible: the converted model could not be checked: {first_line}") from exc
     precision = "float"
-    if not parity["ok"] and _retry_in_double(pipeline):
+    if not parity["ok"] and unlabelled is None and _retry_in_double(pipeline):
         try:
-            onx64, signature64 = _convert(pipeline, sample, task, "double")
+            onx64, signature64, unlabelled64 = _build(pipeline, sample, task, "double", threshold)
             payload64 = onx64.SerializeToString()
-            parity64 = _parity(pipeline, payload64, sample, signature64, task)
+            parity64 = _parity(pipeline, payload64, sample, signature64, task, threshold)
         except Exception:  # the float32 graph stands; its drift is reported below
             parity64 = None
-        if parity64 is not None and _better(parity, parity64):
+        if parity64 is not None and unlabelled64 is None and _better(parity, parity64):
             onx, signature, payload, parity, precision = onx64, signature64, payload64, parity64, "double"
-    if parity["warning"]:
+    if unlabelled is not None:  # the graph's label output is argmax: say so, whatever the sample showed
+        parity["ok"] = False
+        parity["warning"] = (f"the ONNX graph's \"label\" output uses the 0.5 (argmax) rule, not this model's "
+                             f"decision threshold {threshold:g} (the threshold could not be built in: {unlabelled}); "
+                             f"consumers must apply it themselves: label = {final.classes_[1]!s} where "
+                             f"probabilities[:, 1] >= {threshold:g}, else {final.classes_[0]!s}")
+    elif parity["warning"]:
         parity["warning"] += _drift_hint(pipeline) if precision == "float" else " (even with float64 preparation)"
-        if strict:
-            raise ConfigError(f"ONNX export refused: {parity['warning']}")
+    if parity["warning"] and strict:
+        raise ConfigError(f"ONNX export refused: {parity['warning']}")
     meta = {"mlworkbench.task": task, "mlworkbench.input_signature": json.dumps(signature),
             "mlworkbench.precision": precision}
     if is_classifier:
         meta["mlworkbench.classes"] = json.dumps([str(c) for c in final.classes_])
+    if threshold is not None:
+        meta["decision_threshold"] = repr(threshold)
+        meta["mlworkbench.label_rule"] = ("argmax" if unlabelled is not None else
+                                          f"classes[1] where probabilities[:, 1] >= {threshold!r}")
     for key, value in meta.items():
         prop = onx.metadata_props.add()
         prop.key, prop.value = key, value
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(onx.SerializeToString())
     return {"path": str(target), "task": task, "opset": dict(TARGET_OPSET), "precision": precision,
-            "inputs": signature, **parity}
+            "decision_threshold": threshold, "inputs": signature, **parity}

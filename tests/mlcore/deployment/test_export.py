@@ -48,7 +48,7 @@ def test_joblib_bundle_round_trip_and_tamper_refusal(tmp_path, mixed):
     path = export_joblib(pipe, {"name": "churn", "version": "1.0.0", "classes": np.array(["no", "yes"])},
                          tmp_path / "model.joblib")
     meta = json.loads((tmp_path / "model.json").read_text())
-    assert meta == {"name": "churn", "version": "1.0.0", "classes": ["no", "yes"]}
+    assert meta == {"name": "churn", "version": "1.0.0", "classes": ["no", "yes"], "decision_threshold": None}
     digest = sha256_file(path)
     assert len(digest) == 64
     bundle = load_joblib(path, expected_sha256=digest)
