@@ -172,7 +172,11 @@ class SelectionOps:
                    "n_complete": result.count("complete"), "n_pruned": result.count("pruned"),
                    "n_failed": result.count("fail"), "tuning_seconds": round(result.seconds, 3),
                    "features_in": int(X_all.shape[1]), "notes": result.notes,
-                   "rows": {"train": int(len(X_train)), "validation": 0, "test": int(len(X_test))}}
+                   "preparation_applied": result.preparation_applied,
+                   "removed_outlier_rows": result.preparation_applied.get("removed_outlier_rows_refit", 0),
+                   "class_weight": result.preparation_applied.get("class_weight"),
+                   "rows": {"train": int(len(X_train)) - int(result.preparation_applied.get("removed_outlier_rows_refit", 0)),
+                            "validation": 0, "test": int(len(X_test))}}
         classes = getattr(result.pipeline, "classes_", None)
         tap.progress(1.0, "done")
         return jsonable({

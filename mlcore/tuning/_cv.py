@@ -67,7 +67,8 @@ def model_factory(spec: "AlgorithmSpec", X: Any, task: str, recipe: "PrepRecipe 
 
         template = SimpleImputer(strategy="median", keep_empty_features=True)
 
-    # the recipe's class_weight='balanced' reaches estimators with a native class_weight parameter
+    # the recipe's class_weight='balanced' reaches estimators with a native class_weight parameter;
+    # the others get balanced sample weights at fit time (see _rows.RowPolicy)
     balanced = bool(recipe is not None and recipe.class_weight == "balanced" and task == "classification"
                     and spec.abilities.class_weight)
 
@@ -114,14 +115,19 @@ class FoldScore:
 
 
 def score_fold(make: Callable[[dict | None], Any], params: dict | None, X: Any, y: np.ndarray,
-               fold: tuple[np.ndarray, np.ndarray], task: str) -> FoldScore:
-    """Fit a fresh model on the fold's training rows (prep included) and score its held-out rows."""
+               fold: tuple[np.ndarray, np.ndarray], task: str, weighted: bool = False) -> FoldScore:
+    """Fit a fresh model on the fold's training rows (prep included) and score its held-out rows.
+
+    ``weighted``: fit with balanced sample weights of the fold's training labels.
+    """
+    from mlcore.tuning._metrics import fold_scores
+    from mlcore.tuning._rows import fit_model
+
     train, test = fold
     model = make(params)
     t0 = time.perf_counter()
-    model.fit(take(X, train), y[train])
+    fit_model(model, take(X, train), y[train], weighted)
     t1 = time.perf_counter()
-    from mlcore.tuning._metrics import fold_scores
 
     scores = fold_scores(model, take(X, test), y[test], task)
     return FoldScore(scores, t1 - t0, time.perf_counter() - t1)

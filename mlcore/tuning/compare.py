@@ -19,6 +19,7 @@ from mlcore.errors import ConfigError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
 from mlcore.tuning._cv import cv_splits, error_text, jsonable, model_factory, prepare_inputs, score_fold
 from mlcore.tuning._metrics import NEEDS_PROBABILITIES, higher_is_better, resolve_metric, task_metrics
+from mlcore.tuning._rows import RowPolicy, class_weight_note, outlier_note
 from mlcore.tuning.stats import corrected_resampled_ttest
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ComparisonResult:
     n_splits: int
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    preparation_applied: dict[str, Any] = field(default_factory=dict)
 
     @property
     def best_model(self) -> str | None:
@@ -49,7 +51,8 @@ class ComparisonResult:
     def to_dict(self) -> dict[str, Any]:
         """The seed's /models/compare response body (plus the metric and fold count)."""
         return {"comparison": jsonable(self.rows), "metric": self.metric, "higher_is_better": self.higher_is_better,
-                "task_type": self.task, "cv": self.n_splits, "best_model": self.best_model}
+                "task_type": self.task, "cv": self.n_splits, "best_model": self.best_model,
+                "notes": list(self.notes), "preparation_applied": jsonable(self.preparation_applied)}
 
     def to_frame(self) -> "pd.DataFrame":
         """One row per model: model, status, mean_score, std_score, p_value, fit_time, secondary metrics."""
@@ -65,7 +68,7 @@ class ComparisonResult:
         return pd.DataFrame.from_records(records)
 
 
-def _row(name: str, label: str, metric: str, folds: list, n_splits: int) -> dict[str, Any]:
+def _row(name: str, label: str, metric: str, folds: list, n_splits: int, class_weight: str | None) -> dict[str, Any]:
     per_metric = {m: [f.scores[m] for f in folds] for m in folds[0].scores}
     primary = np.asarray(per_metric[metric], dtype=float)
     means = {m: float(np.nanmean(v)) if not np.all(np.isnan(v)) else math.nan for m, v in per_metric.items()}
@@ -79,6 +82,7 @@ def _row(name: str, label: str, metric: str, folds: list, n_splits: int) -> dict
         "score_time": float(np.mean([f.score_seconds for f in folds])),
         "total_fit_time": float(np.sum([f.fit_seconds for f in folds])),
         "n_splits": n_splits, "p_value": None, "t_statistic": None, "rank": None, "error": None,
+        "class_weight": class_weight,
     }
 
 
@@ -86,7 +90,7 @@ def _failed_row(name: str, label: str, metric: str, reason: str, n_splits: int) 
     return {"model": name, "label": label, "status": "failed", "metric": metric, "mean_score": None,
             "std_score": None, "fold_scores": [], "metrics": {}, "metrics_std": {}, "fit_time": None,
             "score_time": None, "total_fit_time": None, "n_splits": n_splits, "p_value": None,
-            "t_statistic": None, "rank": None, "error": reason}
+            "t_statistic": None, "rank": None, "error": reason, "class_weight": None}
 
 
 def rank_rows(rows: list[dict[str, Any]], metric: str, n_train: float, n_test: float) -> list[dict[str, Any]]:
@@ -117,6 +121,9 @@ def compare_models(
 
     A model whose fit fails becomes a ``status="failed"`` row with the reason. Cancelling raises
     JobCancelled carrying ``partial_rows`` (the finished models, ranked) and ``partial_result``.
+    The recipe's row steps apply as in Workspace.train: outlier rows leave each fold's training
+    rows (never its scoring rows); class_weight='balanced' reaches estimators without a native
+    ``class_weight`` as balanced sample weights. ``notes`` and ``preparation_applied`` say what ran.
     """
     from mlcore.models import get_algorithm
 
@@ -131,6 +138,12 @@ def compare_models(
     metric = resolve_metric(metric, task)
     specs = [get_algorithm(n, task) for n in names]  # unknown names fail before any fitting
     folds = cv_splits(X, y, task, cv, cv_kind, seed, groups)
+    rows_policy = RowPolicy.from_recipe(recipe, task)
+    folds, removed = rows_policy.trim_folds(X, folds)
+    notes = [n for n in [outlier_note(rows_policy, removed)] if n]
+    if notes:
+        ctx.log(notes[0])
+    applied = dict(rows_policy.describe(removed), class_weight={})
     k = len(folds)
     n_train = float(np.mean([len(tr) for tr, _ in folds]))
     n_test = float(np.mean([len(te) for _, te in folds]))
@@ -140,17 +153,23 @@ def compare_models(
 
     def result() -> ComparisonResult:
         return ComparisonResult(rank_rows(rows, metric, n_train, n_test), task, metric, higher_is_better(metric), k,
-                                time.perf_counter() - t_start)
+                                time.perf_counter() - t_start, list(notes), applied)
 
     for i, spec in enumerate(specs):
         scored = []
         reason = None
+        how = rows_policy.class_weight_how(spec)
+        note = class_weight_note(spec.name, how)
+        if note:
+            notes.append(note)
+            applied["class_weight"][spec.name] = how
+            ctx.log(note)
         try:
             make = model_factory(spec, X, task, recipe, seed, n_jobs, prep)
             for j, fold in enumerate(folds):
                 ctx.check_cancelled()
                 ctx.progress((i + j / k) / len(specs), f"{spec.name}: fold {j + 1}/{k}")
-                scored.append(score_fold(make, None, X, y, fold, task))
+                scored.append(score_fold(make, None, X, y, fold, task, rows_policy.weighted(spec)))
         except JobCancelled as exc:
             partial = result()
             exc.partial_rows = partial.rows  # type: ignore[attr-defined]
@@ -161,7 +180,7 @@ def compare_models(
         except Exception as exc:  # noqa: BLE001 - any fit failure (memory, convergence ...) becomes a row
             reason = error_text(exc)
         if reason is None:
-            row = _row(spec.name, spec.label, metric, scored, k)
+            row = _row(spec.name, spec.label, metric, scored, k, how)
             if math.isnan(row["mean_score"]):
                 need = " (it needs predicted probabilities, which this model does not give)" \
                     if metric in NEEDS_PROBABILITIES else ""

@@ -21,8 +21,9 @@ import numpy as np
 
 from mlcore.errors import ConfigError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
-from mlcore.tuning._cv import cv_splits, error_text, jsonable, model_factory, prepare_inputs, score_fold
+from mlcore.tuning._cv import cv_splits, error_text, jsonable, model_factory, prepare_inputs, score_fold, take
 from mlcore.tuning._metrics import higher_is_better, is_better, resolve_metric
+from mlcore.tuning._rows import RowPolicy, class_weight_note, fit_model, outlier_note
 from mlcore.tuning._space import default_trial, grid_space, searchable, suggest
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class TuningResult:
     pipeline: Any = None
     cancelled: bool = False
     notes: list[str] = field(default_factory=list)
+    preparation_applied: dict[str, Any] = field(default_factory=dict)
 
     def count(self, state: str) -> int:
         return sum(1 for t in self.trials if t["state"] == state)
@@ -72,7 +74,7 @@ class TuningResult:
             "trials": self.trials, "n_trials": len(self.trials), "n_complete": self.count("complete"),
             "n_pruned": self.count("pruned"), "n_failed": self.count("fail"), "study_name": self.study_name,
             "storage": self.storage, "cv": self.n_splits, "seconds": round(self.seconds, 3),
-            "cancelled": self.cancelled,
+            "cancelled": self.cancelled, "notes": list(self.notes), "preparation_applied": self.preparation_applied,
         })
 
 
@@ -93,8 +95,9 @@ def _check_budget(n_trials: int | None, timeout: float | None) -> None:
 class _Search:
     """The objective and the per-trial callback of one study."""
 
-    def __init__(self, spec, space, make, X, y, folds, task, metric, ctx, n_total, prune, timeout) -> None:
-        self.spec, self.space, self.make = spec, space, make
+    def __init__(self, spec, space, make, X, y, folds, task, metric, ctx, n_total, prune, timeout,
+                 weighted: bool = False) -> None:
+        self.spec, self.space, self.make, self.weighted = spec, space, make, weighted
         self.X, self.y, self.folds, self.task, self.metric = X, y, folds, task, metric
         self.ctx, self.n_total, self.prune, self.timeout = ctx, n_total, prune, timeout
         self.started = time.perf_counter()
@@ -119,7 +122,8 @@ class _Search:
             self.ctx.check_cancelled()
             self.ctx.progress(self.fraction(len(self.records) + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
             try:
-                score = score_fold(self.make, params, self.X, self.y, fold, self.task).scores[self.metric]
+                score = score_fold(self.make, params, self.X, self.y, fold, self.task,
+                                   self.weighted).scores[self.metric]
             except JobCancelled:
                 raise
             except MLWorkbenchError as exc:
@@ -178,7 +182,9 @@ def tune(
 
     ``storage`` is an Optuna storage URL (None: in memory); ``n_trials`` caps the trials (for
     grid: the combinations, None = all) and ``timeout`` the seconds. Trials stream through
-    ``ctx.event("trial", ...)``. Cancel raises JobCancelled with ``partial_result``.
+    ``ctx.event("trial", ...)``. Cancel raises JobCancelled with ``partial_result``. The recipe's
+    row steps apply as in Workspace.train, per fold (outliers leave the fold's training rows only)
+    and in the refit; ``notes`` and ``preparation_applied`` say what ran.
     """
     import optuna
 
@@ -193,7 +199,14 @@ def tune(
     spec = get_algorithm(algorithm, task)
     folds = cv_splits(X, y, task, cv, cv_kind, seed, groups)
     make = model_factory(spec, X, task, recipe, seed, n_jobs, prep)
-    notes: list[str] = []
+    rows_policy = RowPolicy.from_recipe(recipe, task)
+    folds, removed = rows_policy.trim_folds(X, folds)
+    how = rows_policy.class_weight_how(spec)
+    weighted = rows_policy.weighted(spec)
+    notes: list[str] = [n for n in (outlier_note(rows_policy, removed), class_weight_note(spec.name, how)) if n]
+    for note in notes:
+        ctx.log(note)
+    applied = dict(rows_policy.describe(removed), class_weight=how)
 
     if method == "grid":
         space, combos = grid_space(spec, grid)
@@ -223,20 +236,20 @@ def tune(
                                 pruner=pruner, direction="maximize" if higher_is_better(metric) else "minimize")
     for fixed in enqueued:
         study.enqueue_trial(fixed, skip_if_exists=False)
-    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout)
+    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted)
 
     def finish(cancelled: bool) -> TuningResult:
         done = [r for r in search.records if r["state"] == "complete"]
         if not done:
             return TuningResult(spec.name, task, method, metric, higher_is_better(metric), {}, math.nan, math.nan,
                                 -1, search.records, name, storage, len(folds), time.perf_counter() - t_start,
-                                cancelled=cancelled, notes=notes)
+                                cancelled=cancelled, notes=list(notes), preparation_applied=dict(applied))
         sign = 1.0 if higher_is_better(metric) else -1.0
         best = max(done, key=lambda r: sign * r["value"])
         return TuningResult(spec.name, task, method, metric, higher_is_better(metric), dict(best["params"]),
                             best["value"], best["std"] if best["std"] is not None else math.nan, best["number"],
                             search.records, name, storage, len(folds), time.perf_counter() - t_start,
-                            cancelled=cancelled, notes=notes)
+                            cancelled=cancelled, notes=list(notes), preparation_applied=dict(applied))
 
     ctx.log(f"tuning {spec.name} ({method}, {len(folds)}-fold CV, metric {metric})")
     try:
@@ -258,7 +271,11 @@ def tune(
     if refit:
         ctx.progress(0.97, "refitting the best configuration on all rows")
         ctx.check_cancelled()
-        result.pipeline = make(result.best_params).fit(X, y)
+        keep = rows_policy.keep(X)
+        if rows_policy.removes_outliers:
+            result.preparation_applied["removed_outlier_rows_refit"] = int((~keep).sum())
+            result.notes.append(f"the refit left out {int((~keep).sum())} outlier row(s) of {len(keep)}")
+        result.pipeline = fit_model(make(result.best_params), take(X, np.flatnonzero(keep)), y[keep], weighted)
     result.seconds = time.perf_counter() - t_start
     ctx.progress(1.0, f"best {metric} {result.best_score:.4f} (trial {result.best_trial})")
     return result
