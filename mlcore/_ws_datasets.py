@@ -127,10 +127,14 @@ class DatasetOps:
         digest = frame_hash(frame)
         with self.db.session() as s:
             existing = s.scalars(select(orm.MLDataset).where(orm.MLDataset.content_hash == digest)).first()
-            if existing is not None and parent_id is None:
-                info = store.dataset(existing)
-                info.import_info = dict(info.import_info, duplicate_of=existing.id)
-                return info
+            existing_id = existing.id if existing is not None and parent_id is None else None
+        if existing_id is not None:
+            # the same content again: reuse it, but honour a newly requested target
+            info = self.get_dataset(existing_id)
+            if target is not None and target != info.target_column:
+                info = self.set_target(existing_id, target)
+            info.import_info = dict(info.import_info, duplicate_of=existing_id)
+            return info
         ctx.progress(0.2, "profiling")
         profile = profile_frame(frame, target)
         ctx.check_cancelled()
@@ -172,11 +176,13 @@ class DatasetOps:
 
     def find_dataset(self, key: str) -> DatasetInfo:
         """A dataset by id, id prefix or exact name (CLI convenience)."""
+        if not key or not key.strip():
+            raise NotFoundError("No dataset given.")
         with self.db.session() as s:
             row = s.get(orm.MLDataset, key)
             if row is None:
                 rows = s.scalars(select(orm.MLDataset).where(
-                    (orm.MLDataset.id.startswith(key)) | (orm.MLDataset.name == key))).all()
+                    (orm.MLDataset.id.startswith(key, autoescape=True)) | (orm.MLDataset.name == key))).all()
                 if len(rows) > 1:
                     raise NotFoundError(f"{key!r} matches {len(rows)} datasets; use the full id.")
                 row = rows[0] if rows else None

@@ -21,6 +21,25 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _user_key(value: Any) -> str | None:
+    """A user id as logged and matched: missing -> None, 5.0 -> "5", text stripped."""
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
 def _plain(value: Any) -> Any:
     import numpy as np
 
@@ -94,19 +113,29 @@ class DeploymentOps:
         key = "prediction_id" if "prediction_id" in frame.columns else "user_id" if "user_id" in frame.columns else None
         if key is None:
             raise DataValidationError("Outcomes need a 'prediction_id' or a 'user_id' column to match predictions.")
-        values = pd.to_numeric(frame["outcome"].replace({True: 1, False: 0, "yes": 1, "no": 0}), errors="coerce")
-        bad = frame.loc[values.isna() & frame["outcome"].notna(), "outcome"]
+        words = {"yes": 1, "no": 0, "true": 1, "false": 0, "y": 1, "n": 0}
+        raw = frame["outcome"]
+        as_text = raw.map(lambda v: words.get(v.strip().lower(), v) if isinstance(v, str) else v)
+        values = pd.to_numeric(as_text.map(lambda v: int(v) if isinstance(v, bool) else v), errors="coerce")
+        bad = raw[values.isna() & raw.notna()]
         if len(bad):
             raise DataValidationError(f"Outcome {bad.iloc[0]!r} is not a number (or yes/no, true/false).")
+        if key == "prediction_id":
+            ids = pd.to_numeric(frame[key], errors="coerce")
+            bad_ids = frame.loc[ids.isna() | (ids % 1 != 0), key]
+            if len(bad_ids):
+                raise DataValidationError(f"prediction_id {bad_ids.iloc[0]!r} is not a whole number.")
+            keys = [int(i) for i in ids]
+        else:
+            keys = [_user_key(u) for u in frame[key]]
         now = utcnow()
         matched = 0
         with self.db.session() as s:
             test = self._ab_row(s, test_name)
-            for ident, value in zip(frame[key], values):
-                if value != value:  # NaN: no outcome yet
+            for ident, value in zip(keys, values):
+                if value != value or ident is None:  # no outcome yet, or no user to match
                     continue
                 col = orm.MLPredictionLog.id if key == "prediction_id" else orm.MLPredictionLog.user_id
-                ident = int(ident) if key == "prediction_id" else str(ident)
                 res = s.execute(update(orm.MLPredictionLog).where(
                     orm.MLPredictionLog.ab_test_id == test.id, col == ident).values(outcome=float(value),
                                                                                     outcome_at=now))
@@ -136,6 +165,8 @@ class DeploymentOps:
 
     def promote_ab_winner(self, name: str, force_arm: str | None = None) -> ModelVersionInfo:
         """Stop the test and promote the winning arm's model to production."""
+        if force_arm not in (None, "A", "B"):
+            raise ConfigError(f"An A/B test has arms 'A' and 'B', not {force_arm!r}.")
         analysis = self.analyse_ab_test(name)
         arm = force_arm or analysis.get("winner")
         if arm not in ("A", "B"):
@@ -180,7 +211,7 @@ class DeploymentOps:
         out, _ = self._predict_with(info, frame, "request", JobContext())
         t_ms = out.attrs.get("latency_ms")
         log_ids = self._log_predictions(info, out, ab_test_name and self.get_ab_test(ab_test_name).id, arm,
-                                        [user_id] * len(out), t_ms)
+                                        [_user_key(user_id)] * len(out), t_ms)
         proba_cols = [c for c in out.columns if c.startswith("proba_")]
         return {
             "status": "success", "model_id": info.id, "model_name": info.name, "version": info.version,
@@ -218,7 +249,7 @@ class DeploymentOps:
         preds = [_plain(v) for v in out["prediction"].tolist()]
         now = utcnow()
         rows = [{"model_version_id": info.id, "ab_test_id": ab_test_id, "arm": arms[i],
-                 "user_id": None if user_ids[i] is None else str(user_ids[i]), "prediction": preds[i],
+                 "user_id": user_ids[i], "prediction": preds[i],
                  "latency_ms": latency_ms, "created_at": now} for i in range(len(out))]
         with self.db.session() as s:
             ids = s.scalars(insert(orm.MLPredictionLog).returning(orm.MLPredictionLog.id,
@@ -234,13 +265,23 @@ class DeploymentOps:
         from mlcore.data import read_table
         from mlcore.deployment.predict import write_output
 
+        from mlcore.deployment.predict import OUTPUT_FORMATS
+
         ctx = ctx or JobContext()
         path = Path(input_path)
+        if output_path is not None:
+            if Path(output_path).suffix.lower() not in OUTPUT_FORMATS:
+                raise ConfigError(f"cannot write '{Path(output_path).name}': the output must end in "
+                                  ".csv, .xlsx or .parquet")
+            if path.exists() and Path(output_path).resolve() == path.resolve():
+                raise ConfigError(f"The output file would overwrite the input {path.name}; choose another name.")
         ctx.progress(0.0, f"reading {path.name}")
         frame = read_table(path).frame
         ctx.check_cancelled()
+        pending_logs: list = []
         if ab_test_name:
-            result, out = self._predict_ab_file(frame, path.name, ab_test_name, user_column, ctx.sub(0.1, 0.9))
+            result, out, pending_logs = self._predict_ab_file(frame, path.name, ab_test_name, user_column,
+                                                              ctx.sub(0.1, 0.9))
         else:
             info = self._resolve_model(model_id, name)
             preds, report = self._predict_with(info, frame, path.name, ctx.sub(0.1, 0.9))
@@ -250,13 +291,15 @@ class DeploymentOps:
         if output_path is not None:
             written = write_output(out, output_path)
             result["output_path"] = str(written)
+        for log_args in pending_logs:  # logged only once the predictions were delivered
+            self._log_predictions(*log_args)
         ctx.progress(1.0, "done")
         result.update(status="success", rows=int(len(out)), preview=out.head(20))
         result["frame"] = out
         return result
 
     def _predict_ab_file(self, frame: "pd.DataFrame", source: str, test_name: str, user_column: str | None,
-                         ctx: JobContext) -> tuple[dict[str, Any], "pd.DataFrame"]:
+                         ctx: JobContext) -> tuple[dict[str, Any], "pd.DataFrame", list]:
         import numpy as np
         import pandas as pd
 
@@ -268,9 +311,9 @@ class DeploymentOps:
         if user_column and user_column not in frame.columns:
             raise DataValidationError(f"{source}: no user-id column {user_column!r}; columns are "
                                       f"{list(map(str, frame.columns))}.")
-        users = frame[user_column].astype("str").tolist() if user_column else [None] * len(frame)
+        users = [_user_key(u) for u in frame[user_column]] if user_column else [None] * len(frame)
         arms = np.array([assign_arm(test.salt, u, test.split_ratio) for u in users], dtype=object)
-        parts, reports = [], {}
+        parts, reports, logs = [], {}, []
         for arm, model_id in (("A", test.model_a_id), ("B", test.model_b_id)):
             mask = arms == arm
             if not mask.any():
@@ -281,13 +324,13 @@ class DeploymentOps:
             preds["model_version"] = f"{info.name}:{info.version}"
             reports[arm] = report
             parts.append(preds)
-            self._log_predictions(info, preds, test.id, arm, [users[i] for i in np.flatnonzero(mask)],
-                                  preds.attrs.get("latency_ms"))
+            logs.append((info, preds, test.id, arm, [users[i] for i in np.flatnonzero(mask)],
+                         preds.attrs.get("latency_ms")))
         preds = pd.concat(parts).loc[frame.index]
         out = pd.concat([frame.reset_index(drop=True), preds.reset_index(drop=True)], axis=1)
         warnings = sorted({w for r in reports.values() for w in r["warnings"]})
         return {"ab_test": test.name, "arms": {a: int((arms == a).sum()) for a in ("A", "B")},
-                "warnings": warnings, "reports": reports}, out
+                "warnings": warnings, "reports": reports}, out, logs
 
     # -- export -------------------------------------------------------------------
     def model_metadata(self, key: str) -> dict[str, Any]:
@@ -304,6 +347,8 @@ class DeploymentOps:
         ctx = ctx or JobContext()
         pipeline, info = self.load_model(key)
         meta = info.to_dict()
+        if hasattr(pipeline, "classes_"):
+            meta.setdefault("classes", [str(c) for c in pipeline.classes_])
         output = Path(output)
         if output.is_dir() or not output.suffix:
             output.mkdir(parents=True, exist_ok=True)
@@ -314,7 +359,7 @@ class DeploymentOps:
         if fmt == "joblib":
             result["path"] = str(ex.export_joblib(pipeline, meta, output))
         elif fmt == "skops":
-            result["path"] = str(ex.export_skops(pipeline, output))
+            result["path"] = str(ex.export_skops(pipeline, output, meta))
         elif fmt == "card":
             from mlcore.deployment.card import model_card
 
@@ -325,7 +370,7 @@ class DeploymentOps:
             from mlcore.deployment.onnx_export import export_onnx
 
             sample = self._sample_rows(info, 200)
-            result.update(export_onnx(pipeline, sample, output, task=info.task_type))
+            result.update(export_onnx(pipeline, sample, output, task=info.task_type, threshold=info.threshold))
         ctx.progress(1.0, "exported")
         return result
 
@@ -362,22 +407,27 @@ class DeploymentOps:
         ctx = ctx or JobContext()
         if not keys:
             raise ConfigError("Choose at least one model version to compare.")
-        frame = self.load_frame(dataset_id)
+        from mlcore._ws_evaluation import check_labels
+
         rows = []
         for i, key in enumerate(keys):
             ctx.check_cancelled()
-            pipeline, info = self.load_model(key)
+            info = self.get_model(key)
+            src = self._evaluation_source(info.id)
+            pipeline = src["pipeline"]
+            # on its own training data a version is scored on its held-out test rows only
+            split = "test" if dataset_id == info.dataset_id and info.job_id else "all"
+            data = self._evaluation_rows(src, dataset_id, split)
             target = info.target_name
-            if target not in frame.columns:
-                raise DataValidationError(f"The dataset has no column {target!r}, the target of {info.name}.")
-            data = frame[frame[target].notna()]
             X, y = data.drop(columns=[target]), data[target]
+            y = check_labels(pipeline, y, info.task_type, f"{info.name} {info.version}")
             t0 = time.perf_counter()
             result = evaluate_pipeline(pipeline, X, y, info.task_type, threshold=info.threshold, n_boot=200)
             seconds = time.perf_counter() - t0
             rows.append({"model_id": info.id, "name": info.name, "version": info.version, "status": info.status,
                          "algorithm": info.algorithm, "metrics": result.metrics,
                          "confidence_intervals": result.intervals,
-                         "latency_ms_per_row": 1000 * seconds / max(1, len(X)), "rows": int(len(X))})
+                         "latency_ms_per_row": 1000 * seconds / max(1, len(X)), "rows": int(len(X)),
+                         "rows_used": "held-out test rows" if split == "test" else "all rows"})
             ctx.progress((i + 1) / len(keys), f"evaluated {info.name} {info.version}")
         return rows

@@ -46,6 +46,27 @@ class EvaluationBundle:
         return out
 
 
+def check_labels(pipeline: Any, y: "pd.Series", task: str, name: str) -> "pd.Series":
+    """``y`` with its labels mapped onto the classifier's own classes; refuse labels it never learned.
+
+    Another file can spell the same label with another type (True vs "True", 1 vs "1"); matching
+    on the text keeps those, while a label the model cannot predict is an error, not a crash.
+    """
+    import pandas as pd
+
+    classes = list(getattr(pipeline, "classes_", []))
+    if task != "classification" or not classes:
+        return y
+    by_text = {str(c): c for c in classes}
+    texts = y.map(lambda v: None if pd.isna(v) else str(v))
+    unseen = sorted(set(texts.dropna()) - set(by_text))
+    if unseen:
+        raise DataValidationError(
+            f"{name} knows the classes {sorted(by_text)}, but the evaluation data's target also holds "
+            f"{unseen[:10]}{' ...' if len(unseen) > 10 else ''}; evaluate on data labelled like its training data.")
+    return texts.map(by_text)
+
+
 class EvaluationOps:
     def _evaluation_source(self, key: str) -> dict[str, Any]:
         """Resolve a job id or a model version into what evaluation needs."""
@@ -106,6 +127,7 @@ class EvaluationOps:
         rows = self._evaluation_rows(src, dataset_id, split)
         target = src["target"]
         X, y = rows.drop(columns=[target]), rows[target]
+        y = check_labels(src["pipeline"], y, src["task"], src["name"])
         ctx.progress(0.05, "predicting")
         used_threshold = threshold if threshold is not None else src["threshold"]
         result = evaluate_pipeline(src["pipeline"], X, y, src["task"], threshold=used_threshold, n_boot=n_boot,

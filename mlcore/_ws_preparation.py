@@ -118,6 +118,8 @@ class PreparationOps:
         name = (name or "").strip()
         if not name:
             raise ConfigError("A recipe needs a name.")
+        if not isinstance(recipe, dict):
+            raise ConfigError(f"A recipe is a mapping of preparation options, not {recipe!r}.")
         parsed = PrepRecipe.from_dict(dict(recipe))
         parsed.validate()
         definition = parsed.to_dict()

@@ -31,6 +31,8 @@ class RegistryOps:
     # -- lookups ------------------------------------------------------------------
     def _version_row(self, s: "Session", key: str) -> orm.MLModelVersion:
         """A version by id, id prefix, or 'name:version' / 'name@production'."""
+        if not key or not key.strip():
+            raise NotFoundError("No model version given.")
         row = s.get(orm.MLModelVersion, key)
         if row is not None:
             return row
@@ -40,7 +42,7 @@ class RegistryOps:
             q = q.where(orm.MLModelVersion.name == name)
             q = q.where(orm.MLModelVersion.status == ver) if sep == "@" else q.where(orm.MLModelVersion.version == ver)
         else:
-            q = q.where(orm.MLModelVersion.id.startswith(key))
+            q = q.where(orm.MLModelVersion.id.startswith(key, autoescape=True))
         rows = s.scalars(q).all()
         if len(rows) != 1:
             raise NotFoundError(f"No model version {key!r}" + (f" ({len(rows)} match)" if rows else "") +
@@ -103,10 +105,13 @@ class RegistryOps:
             train_idx = self.job_split(job.id)["train"]
             schema = build_schema(frame.drop(columns=[target]).iloc[train_idx], target).to_dict()
         version_id = str(uuid.uuid4())
-        folder = self.home / "models" / name / version
-        folder.mkdir(parents=True, exist_ok=False)
+        folder = self._new_version_folder(name, version)
         artifact = folder / "model.joblib"
-        shutil.copy2(self.home / job.artifact_path, artifact)
+        try:
+            shutil.copy2(self.home / job.artifact_path, artifact)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         digest = sha256_file(artifact)
         evaluation = results.get("evaluation") or {}
         metrics = (evaluation.get("test") or evaluation.get("validation") or {}).get("metrics", {})
@@ -115,7 +120,7 @@ class RegistryOps:
         meta = dict(
             id=version_id, name=name, version=version, status="staged", task_type=results.get("task_type", ""),
             algorithm=job.config.get("algorithm", summary.get("algorithm", "")), description=description,
-            tags=list(tags or []), metrics=metrics, hyperparameters=hyper,
+            tags=list(tags or []), metrics=metrics, hyperparameters=hyper,  # JSON-clean: from the job row
             feature_names=list(results.get("feature_names") or []), target_name=target,
             training_samples=(summary.get("rows") or {}).get("train"), dataset_id=job.dataset_id,
             dataset_hash=job.dataset_hash, job_id=job.id, input_schema=schema,
@@ -148,30 +153,55 @@ class RegistryOps:
         from mlcore.deployment.naming import next_version, validate_name, validate_version
         from mlcore.training.versions import library_versions
 
+        from mlcore.evaluation._common import to_python
+
         name = validate_name(name)
+        if task_type not in ("classification", "regression"):
+            raise ConfigError(f"task_type must be 'classification' or 'regression', not {task_type!r}.")
+        if not callable(getattr(pipeline, "predict", None)):
+            raise ConfigError(f"A model must have a predict method; got a {type(pipeline).__name__}.")
         with self.db.session() as s:
             existing = s.scalars(select(orm.MLModelVersion.version).where(orm.MLModelVersion.name == name)).all()
         version = validate_version(version) if version else next_version(list(existing))
         if version in existing:
             raise ConflictError(f"Model {name!r} already has version {version}; choose another version.")
-        folder = self.home / "models" / name / version
-        folder.mkdir(parents=True, exist_ok=False)
-        digest = save_artifact(pipeline, folder / "model.joblib")
+        folder = self._new_version_folder(name, version)
         version_id = str(uuid.uuid4())
+        try:
+            digest = save_artifact(pipeline, folder / "model.joblib")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         meta = dict(id=version_id, name=name, version=version, status="staged", task_type=task_type,
                     algorithm=algorithm, description=description, tags=list(tags or []),
-                    metrics=dict(metrics or {}), hyperparameters=dict(hyperparameters or {}),
+                    metrics=to_python(dict(metrics or {})), hyperparameters=to_python(dict(hyperparameters or {})),
                     feature_names=[str(f) for f in (feature_names or [])], target_name=target_name,
                     training_samples=training_samples, dataset_id=None, dataset_hash=None, job_id=None,
                     input_schema=input_schema, library_versions=library_versions(), threshold=threshold,
                     artifact_path=str((folder / "model.joblib").relative_to(self.home)), artifact_sha256=digest)
-        (folder / "metadata.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-        with self.db.session() as s:
-            row = orm.MLModelVersion(**meta)
-            s.add(row)
-            s.flush()
-            self._record(s, row, None, "staged", "registered")
+        try:
+            (folder / "metadata.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+            with self.db.session() as s:
+                row = orm.MLModelVersion(**meta)
+                s.add(row)
+                s.flush()
+                self._record(s, row, None, "staged", "registered")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return self.get_model(version_id)
+
+    def _new_version_folder(self, name: str, version: str) -> Path:
+        """Create the artifact folder of a new version; a leftover or a racing deploy is a conflict."""
+        folder = self.home / "models" / name / version
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            raise ConflictError(f"The folder for {name} {version} already exists ({folder}); another deploy "
+                                "is writing it, or an earlier one failed: choose another version or remove "
+                                "the folder.") from None
+        return folder
 
     # -- stages -------------------------------------------------------------------
     @staticmethod
@@ -268,6 +298,11 @@ class RegistryOps:
             row = self._version_row(s, key)
             if row.status == "production":
                 raise ConflictError(f"{row.name} {row.version} is in production; demote or archive it first.")
+            tests = s.scalars(select(orm.MLABTest.name).where(
+                (orm.MLABTest.model_a_id == row.id) | (orm.MLABTest.model_b_id == row.id))).all()
+            if tests:
+                raise ConflictError(f"{row.name} {row.version} is an arm of A/B test(s) {sorted(tests)}; deleting it "
+                                    "would delete their prediction logs and outcomes. Archive it instead.")
             folder = self.home / Path(row.artifact_path).parent
             s.delete(row)
         shutil.rmtree(folder, ignore_errors=True)

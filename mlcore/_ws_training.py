@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import traceback
 import uuid
 from pathlib import Path
@@ -61,9 +62,13 @@ class TrainingOps:
 
         with self.db.session() as s:
             rows = s.scalars(select(orm.MLTrainingJob).where(orm.MLTrainingJob.status.in_(("running", "pending"))))
+            host = socket.gethostname()
             for row in rows:
-                alive = row.pid is not None and row.pid != os.getpid() and psutil.pid_exists(row.pid)
-                if not alive:
+                if (row.library_versions or {}).get("host", host) != host:
+                    continue  # a shared registry: another machine's job is not ours to judge
+                if row.pid == os.getpid():
+                    continue  # this process is running it (a second Workspace on the same home)
+                if row.pid is None or not psutil.pid_exists(row.pid):
                     row.status = "interrupted"
                     row.error = "The process running this job ended before it finished."
                     row.completed_at = utcnow()
@@ -76,7 +81,7 @@ class TrainingOps:
         with self.db.session() as s:
             s.add(orm.MLTrainingJob(id=job_id, kind=kind, status="pending", dataset_id=dataset_id,
                                     dataset_hash=dataset_hash, config=config, pid=os.getpid(),
-                                    library_versions=library_versions()))
+                                    library_versions=dict(library_versions(), host=socket.gethostname())))
         return job_id
 
     def _update_job(self, job_id: str, **values: Any) -> None:
@@ -87,15 +92,21 @@ class TrainingOps:
 
     def get_job(self, job_id: str) -> JobInfo:
         with self.db.session() as s:
+            if not job_id or not job_id.strip():
+                raise NotFoundError("No job given.")
             row = s.get(orm.MLTrainingJob, job_id)
             if row is None:
-                rows = s.scalars(select(orm.MLTrainingJob).where(orm.MLTrainingJob.id.startswith(job_id))).all()
+                rows = s.scalars(select(orm.MLTrainingJob).where(
+                    orm.MLTrainingJob.id.startswith(job_id, autoescape=True))).all()
                 if len(rows) != 1:
                     raise NotFoundError(f"No job with id {job_id!r}.")
                 row = rows[0]
             return store.job(row)
 
     def list_jobs(self, kind: str | None = None, status: str | None = None) -> list[JobInfo]:
+        statuses = ("pending", "running", "completed", "failed", "cancelled", "interrupted")
+        if status is not None and status not in statuses:
+            raise ConfigError(f"Job status must be one of {list(statuses)}, not {status!r}.")
         with self.db.session() as s:
             q = select(orm.MLTrainingJob).order_by(orm.MLTrainingJob.created_at.desc())
             if kind:
@@ -124,7 +135,7 @@ class TrainingOps:
                              error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}",
                              results={"training_history": tap.partial_history()})
             raise
-        self._update_job(job_id, status="completed", completed_at=utcnow(), results=results)
+        self._update_job(job_id, status="completed", completed_at=utcnow(), results=results, error=None)
         return self.get_job(job_id)
 
     # -- train --------------------------------------------------------------------
@@ -181,8 +192,11 @@ class TrainingOps:
         from mlcore.artifacts import load_artifact
 
         job = self.get_job(job_id)
-        if job.status != "completed" or not job.artifact_path:
+        if job.status != "completed":
             raise ConfigError(f"Job {job.id[:8]} is {job.status}; only a completed job has a trained model.")
+        if not job.artifact_path:
+            raise ConfigError(f"Job {job.id[:8]} is a {job.kind} job, which trains no single model to keep; "
+                              "train or tune the chosen algorithm to get one.")
         return load_artifact(self.home / job.artifact_path, job.artifact_sha256 or "")
 
     def job_split(self, job_id: str) -> dict[str, Any]:

@@ -35,6 +35,8 @@ class DataPreparation:
                    outlier_threshold: float = 3.0, target: str | None = None) -> pd.DataFrame:
         from mlcore.prep import clean_frame
 
+        if target is None and "target" in df.columns:
+            target = "target"  # the seed's convention: never impute the label
         cleaned, self.last_report = clean_frame(df, missing_strategy=missing_strategy, outlier_method=outlier_method,
                                                 outlier_threshold=outlier_threshold, target=target)
         return cleaned
@@ -44,9 +46,12 @@ class DataPreparation:
         from mlcore.models import detect_task
         from mlcore.prep import select_features
 
+        from mlcore.models import validate_target
+
         X = _frame(X)
         y = pd.Series(np.asarray(y), index=X.index)
         task = task_type or detect_task(y)
+        validate_target(y, task, getattr(y, "name", None) or "target")
         n = min(int(n_features), X.shape[1])
         selected, self.feature_importance = select_features(X, y, method=method, n_features=n, task=task,
                                                             seed=self.random_state)

@@ -63,6 +63,10 @@ class TrainConfig:
                 raise ConfigError("feature_selection must be {'method': ..., 'n_features': N}.")
         if not isinstance(self.hyperparameters, dict):
             raise ConfigError("hyperparameters must be a mapping of parameter name to value.")
+        if self.preparation is not None and not isinstance(self.preparation, dict):
+            raise ConfigError(f"preparation must be a mapping of recipe options, not {self.preparation!r}.")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ConfigError(f"seed must be a whole number from 0 to {2**32 - 1}, not {self.seed!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
