@@ -40,6 +40,7 @@ def test_sample_train_evaluate_deploy_promote_predict_export(qtbot, make_window,
     dialogs = "desktop.tabs.registry.files"
 
     # 1. a sample dataset, from the File menu
+    window.samples_menu.aboutToShow.emit()  # the menu lists the samples when it opens
     action = next(a for a in window.samples_menu.actions() if a.text().startswith("Breast cancer"))
     with qtbot.waitSignal(window.datasets_tab.sig_dataset_loaded, timeout=30000):
         action.trigger()
