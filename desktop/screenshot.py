@@ -21,7 +21,7 @@ def render_screenshot(app: Any, window: Any, path: Path, demo_train: bool = Fals
             print("demo-train: no dataset or algorithm to train", flush=True)
         else:
             view = window.training_tab.train_view
-            target = 0.6 * _demo_rounds(view)
+            target = 0.4 * _demo_rounds(view)
             _settle(app, timeout_s, until=lambda: view.worker is None or (
                 max((len(c) for c in view.loss_plot.curves.values()), default=0) >= target))
             _settle(app, 0.15)  # one more redraw tick of the plots

@@ -29,7 +29,8 @@ class DataFrameModel(QAbstractTableModel):
         super().__init__(parent)
         self._frame = frame if frame is not None else pd.DataFrame()
         self._blocks: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
-        self._numeric: list[bool] = []
+        self._numeric: list[bool] = []  # float columns: formatted to 6 significant digits
+        self._right: list[bool] = []  # number columns: aligned right
         self._highlight: str | None = None
         self._index_columns()
 
@@ -52,7 +53,9 @@ class DataFrameModel(QAbstractTableModel):
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
 
     def _index_columns(self) -> None:
-        self._numeric = [pd.api.types.is_float_dtype(dt) for dt in self._frame.dtypes]
+        dtypes = list(self._frame.dtypes)
+        self._numeric = [pd.api.types.is_float_dtype(dt) for dt in dtypes]
+        self._right = [pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt) for dt in dtypes]
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._frame)
@@ -69,7 +72,7 @@ class DataFrameModel(QAbstractTableModel):
             if _is_missing(self._value(index.row(), index.column())):
                 return _MISSING_BRUSH
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and self._numeric[index.column()]:
+        if role == Qt.ItemDataRole.TextAlignmentRole and self._right[index.column()]:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

@@ -42,6 +42,7 @@ class TrainView(QWidget):
         self.services = services
         self.ws = services.workspace
         self.worker: JobWorker | None = None
+        self._job_listed = False
         self.metric_counts: Counter[tuple[str, str]] = Counter()
         self._detect_token = 0
         self._algorithms: dict[str, Any] = {}
@@ -311,8 +312,8 @@ class TrainView(QWidget):
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._clock.start()
-        # the job's row appears once the workspace has created it
-        QTimer.singleShot(300, self.refresh_jobs)
+        # the job's row appears once the workspace has created it: at its first report
+        self._job_listed = False
         return self.worker
 
     def cancel_training(self) -> None:
@@ -335,6 +336,9 @@ class TrainView(QWidget):
             plot.set_y_label(name)
 
     def _on_worker_progress(self, fraction: float, message: str) -> None:
+        if not self._job_listed:
+            self._job_listed = True
+            self.refresh_jobs()
         self.progress.setValue(int(fraction * 1000))
         self.progress.setFormat(f"%p%  {message}" if message else "%p%")
 
