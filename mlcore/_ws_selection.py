@@ -64,9 +64,12 @@ class SelectionOps:
                 metric: str | None = None, recipe: str | None = None, seed: int = 42,
                 ctx: JobContext | None = None) -> dict[str, Any]:
         """Cross-validate several models as a "compare" job (seed: POST /models/compare)."""
+        from mlcore.tuning._cv import check_cv, check_seed
         from mlcore.tuning.compare import compare_models
 
         ctx = ctx or JobContext()
+        check_cv(cv, splitter_ok=False)
+        seed = check_seed(seed)
         info, target, frame, task, prep = self._selection_data(dataset_id, target_column, task_type, recipe)
         config = {"dataset_id": info.id, "target_column": target, "task_type": task, "models": list(models),
                   "cv": cv, "metric": metric, "recipe": recipe, "seed": seed,
@@ -101,10 +104,14 @@ class SelectionOps:
         """
         from mlcore.models import get_algorithm
         from mlcore.prep import split_frame
+        from mlcore.tuning._cv import check_budget, check_cv, check_seed
         from mlcore.tuning.search import _method
 
         ctx = ctx or JobContext()
         method = _method(tuning_method)
+        check_budget(n_trials, timeout)
+        check_cv(cv, splitter_ok=False)
+        seed = check_seed(seed)
         info, target, frame, task, prep = self._selection_data(dataset_id, target_column, task_type, recipe)
         spec = get_algorithm(algorithm, task)
         storage_url = storage or self.optuna_storage
@@ -166,6 +173,7 @@ class SelectionOps:
         np.savez_compressed(self.home / "jobs" / job_id / "split.npz", train=split.train_index,
                             validation=split.validation_index, test=split.test_index)
         self._update_job(job_id, artifact_path=str(rel), artifact_sha256=digest)
+        removed = int(result.preparation_applied.get("removed_outlier_rows_refit", 0))
         summary = {"task_type": task, "algorithm": algorithm, "method": method, "metric": result.metric,
                    "cv": result.n_splits, "best_score": result.best_score, "best_std": result.best_std,
                    "best_trial": result.best_trial, "n_trials": len(result.trials),
@@ -173,10 +181,9 @@ class SelectionOps:
                    "n_failed": result.count("fail"), "tuning_seconds": round(result.seconds, 3),
                    "features_in": int(X_all.shape[1]), "notes": result.notes,
                    "preparation_applied": result.preparation_applied,
-                   "removed_outlier_rows": result.preparation_applied.get("removed_outlier_rows_refit", 0),
+                   "removed_outlier_rows": removed,
                    "class_weight": result.preparation_applied.get("class_weight"),
-                   "rows": {"train": int(len(X_train)) - int(result.preparation_applied.get("removed_outlier_rows_refit", 0)),
-                            "validation": 0, "test": int(len(X_test))}}
+                   "rows": {"train": int(len(X_train)) - removed, "validation": 0, "test": int(len(X_test))}}
         classes = getattr(result.pipeline, "classes_", None)
         tap.progress(1.0, "done")
         return jsonable({

@@ -41,6 +41,34 @@ def prepare_inputs(X: Any, y: Any, task: str | None) -> tuple[Any, np.ndarray, s
     return X, y_series.to_numpy(), task
 
 
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int; ConfigError unless it is an integer from 0 to 2**32 - 1 (what sklearn accepts)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
+        raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
+    return int(seed)
+
+
+def check_cv(cv: Any, splitter_ok: bool = True) -> None:
+    """ConfigError unless ``cv`` is a whole number of folds >= 2 (or, when allowed, a splitter object)."""
+    if splitter_ok and not isinstance(cv, (str, bytes)) and hasattr(cv, "split"):
+        return
+    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or int(cv) < 2:
+        raise ConfigError(f"cv must be a whole number of folds, 2 or more, got {cv!r}")
+
+
+def check_budget(n_trials: Any, timeout: Any) -> None:
+    """ConfigError unless ``n_trials`` is an int >= 1 (or None) and ``timeout`` a number > 0 (or None)."""
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer))
+                                 or int(n_trials) < 1):
+        raise ConfigError(f"n_trials must be a whole number, at least 1 (or None for no limit), got {n_trials!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float, np.number))
+                                or not float(timeout) > 0):
+        raise ConfigError(f"timeout must be a positive number of seconds (or None for no limit), got {timeout!r}")
+
+
 def take(X: Any, idx: np.ndarray) -> Any:
     return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
 
@@ -92,11 +120,10 @@ def cv_splits(X: Any, y: np.ndarray, task: str, cv: Any = 5, cv_kind: str = "aut
     """
     from mlcore.prep import make_cv
 
+    check_cv(cv)
     if hasattr(cv, "split"):
         splitter, group_values = cv, None if isinstance(groups, str) else groups
     else:
-        if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)):
-            raise ConfigError(f"cv must be a number of folds (2 or more), got {cv!r}")
         column = groups if isinstance(groups, str) else ("<groups>" if groups is not None else None)
         kind = "group" if groups is not None and cv_kind == "auto" else cv_kind
         splitter = make_cv(kind, int(cv), task, seed, groups_column=column)

@@ -17,7 +17,8 @@ import numpy as np
 
 from mlcore.errors import ConfigError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
-from mlcore.tuning._cv import cv_splits, error_text, jsonable, model_factory, prepare_inputs, score_fold
+from mlcore.tuning._cv import (check_cv, check_seed, cv_splits, error_text, jsonable, model_factory, prepare_inputs,
+                              score_fold)
 from mlcore.tuning._metrics import NEEDS_PROBABILITIES, higher_is_better, resolve_metric, task_metrics
 from mlcore.tuning._rows import RowPolicy, class_weight_note, outlier_note
 from mlcore.tuning.stats import corrected_resampled_ttest
@@ -129,6 +130,8 @@ def compare_models(
 
     ctx = ctx or JobContext()
     t_start = time.perf_counter()
+    check_cv(cv)
+    seed = check_seed(seed)
     names = [str(m).strip() for m in models if str(m).strip()]
     if not names:
         raise ConfigError("compare needs at least one model name")

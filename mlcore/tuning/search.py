@@ -21,7 +21,8 @@ import numpy as np
 
 from mlcore.errors import ConfigError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
-from mlcore.tuning._cv import cv_splits, error_text, jsonable, model_factory, prepare_inputs, score_fold, take
+from mlcore.tuning._cv import (check_budget, check_cv, check_seed, cv_splits, error_text, jsonable, model_factory,
+                              prepare_inputs, score_fold, take)
 from mlcore.tuning._metrics import higher_is_better, is_better, resolve_metric
 from mlcore.tuning._rows import RowPolicy, class_weight_note, fit_model, outlier_note
 from mlcore.tuning._space import default_trial, grid_space, searchable, suggest
@@ -83,13 +84,6 @@ def _method(method: str) -> str:
     if m not in METHODS:
         raise ConfigError(f"tuning method {method!r} is not valid; allowed: grid, random, optuna")
     return m
-
-
-def _check_budget(n_trials: int | None, timeout: float | None) -> None:
-    if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) < 1):
-        raise ConfigError(f"n_trials must be at least 1, got {n_trials!r}")
-    if timeout is not None and float(timeout) <= 0:
-        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
 
 
 class _Search:
@@ -193,7 +187,9 @@ def tune(
     ctx = ctx or JobContext()
     t_start = time.perf_counter()
     method = _method(method)
-    _check_budget(n_trials, timeout)
+    check_budget(n_trials, timeout)
+    check_cv(cv)
+    seed = check_seed(seed)
     X, y, task = prepare_inputs(X, y, task)
     metric = resolve_metric(metric, task)
     spec = get_algorithm(algorithm, task)

@@ -43,7 +43,9 @@ class ModelSelector:
         if task_type not in DEFAULT_MODELS:
             raise ConfigError(f"task_type must be 'classification' or 'regression', not {task_type!r}")
         self.task_type = task_type
-        self.seed = int(seed)
+        from mlcore.tuning._cv import check_seed
+
+        self.seed = check_seed(seed)
         self.n_jobs = int(n_jobs)
         self.ctx = ctx
         self.best_model: Any = None
