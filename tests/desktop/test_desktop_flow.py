@@ -241,3 +241,26 @@ def test_drag_and_drop_of_a_file_imports_it(qtbot, make_window, fake_workspace, 
         tab.dropEvent(drop)
     assert [d.name for d in fake_workspace.list_datasets()] == ["dropped"]
     assert tab.model.rowCount() == 3
+
+
+def test_preparation_job_can_be_cancelled(qtbot, make_window, fake_workspace):
+    fake_workspace.import_sample("flowers")
+
+    def slow_clean(dataset_id, ctx=None, **kwargs):
+        while True:
+            ctx.check_cancelled()
+            time.sleep(0.002)
+
+    fake_workspace.clean = slow_clean
+    window = make_window(fake_workspace)
+    _wait_idle(qtbot, window)
+    prep = window.preparation_tab
+    assert not prep.cancel_button.isEnabled()
+    prep.run_clean(save=False)
+    assert prep.cancel_button.isEnabled()
+    t0 = time.perf_counter()
+    prep.cancel_button.click()
+    _wait_idle(qtbot, window, timeout=2000)
+    assert time.perf_counter() - t0 < 1.0
+    assert prep.clean_result.text() == "Cancelled."
+    assert not prep.cancel_button.isEnabled()

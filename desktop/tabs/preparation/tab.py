@@ -49,6 +49,7 @@ class PreparationTab(QWidget):
         super().__init__()
         self.services = services
         self.ws = services.workspace
+        self._workers: list[Any] = []
         self.picker = DatasetPicker(services)
         self.picker.sig_changed.connect(self._on_picker_changed)
 
@@ -78,7 +79,30 @@ class PreparationTab(QWidget):
         box = QGroupBox("Data")
         layout = QVBoxLayout(box)
         layout.addWidget(self.picker)
+        self.cancel_button = QPushButton("Cancel running preparation")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        layout.addWidget(self.cancel_button)
         return box
+
+    def _start(self, title: str, fn: Any, on_finished: Any, result_label: QLabel) -> None:
+        """Start one preparation job; the Cancel button follows the running ones."""
+        worker = self.services.jobs.start(title, fn, on_finished=on_finished,
+                                          on_failed=lambda e: result_label.setText("Failed."),
+                                          on_cancelled=lambda: result_label.setText("Cancelled."),
+                                          on_done=self._update_cancel)
+        self._workers.append(worker)
+        self._update_cancel()
+
+    def _update_cancel(self) -> None:
+        self._workers = [w for w in self._workers if w.status in ("pending", "running", "cancelling")]
+        self.cancel_button.setEnabled(any(w.status == "running" for w in self._workers))
+
+    def cancel(self) -> None:
+        """Cancel the running cleaning / feature ranking / split jobs of this tab."""
+        for worker in self._workers:
+            worker.cancel()
+        self._update_cancel()
 
     def _build_cleaning(self) -> QGroupBox:
         s = self.services
@@ -222,9 +246,9 @@ class PreparationTab(QWidget):
                       outlier_threshold=self.threshold_spin.value(), save=save,
                       name=self.clean_name.text().strip() or None)
         self.clean_result.setText("Cleaning…")
-        self.services.jobs.start("Cleaning" if not save else "Cleaning and saving",
-                                 lambda ctx: self.ws.clean(dataset_id, ctx=ctx, **kwargs),
-                                 on_finished=self._on_cleaned, on_failed=lambda e: self.clean_result.setText("Failed."))
+        self._start("Cleaning" if not save else "Cleaning and saving",
+                    lambda ctx: self.ws.clean(dataset_id, ctx=ctx, **kwargs),
+                    self._on_cleaned, self.clean_result)
 
     def _on_cleaned(self, result: dict) -> None:
         before, after = result.get("original_rows"), result.get("cleaned_rows")
@@ -243,9 +267,9 @@ class PreparationTab(QWidget):
             return
         method, n = self.selection_combo.currentText(), self.n_features_spin.value()
         self.selection_result.setText("Ranking features…")
-        self.services.jobs.start(f"Feature selection ({method})",
-                                 lambda ctx: self.ws.select_features(dataset_id, target, method, n, ctx=ctx),
-                                 on_finished=self._on_selected, on_failed=lambda e: self.selection_result.setText("Failed."))
+        self._start(f"Feature selection ({method})",
+                    lambda ctx: self.ws.select_features(dataset_id, target, method, n, ctx=ctx),
+                    self._on_selected, self.selection_result)
 
     def _on_selected(self, result: dict) -> None:
         ranking = sorted(result.get("feature_importance") or [], key=lambda r: -float(r["score"]))[:30]
@@ -264,8 +288,8 @@ class PreparationTab(QWidget):
                       stratify=self.stratify_check.isChecked(),
                       time_column=None if time_col == NO_TIME_COLUMN else time_col)
         self.split_result.setText("Splitting…")
-        self.services.jobs.start("Split", lambda ctx: self.ws.split(dataset_id, target, **kwargs),
-                                 on_finished=self._on_split, on_failed=lambda e: self.split_result.setText("Failed."))
+        self._start("Split", lambda ctx: self.ws.split(dataset_id, target, **kwargs),
+                    self._on_split, self.split_result)
 
     def _on_split(self, result: dict) -> None:
         self.split_result.setText(
