@@ -105,7 +105,9 @@ class SelectionOps:
         from mlcore.models import get_algorithm
         from mlcore.prep import split_frame
         from mlcore.tuning._cv import check_budget, check_cv, check_seed
-        from mlcore.tuning.search import _method
+        from mlcore.tuning._metrics import resolve_metric
+        from mlcore.tuning._study import check_study
+        from mlcore.tuning.search import _method, study_labels
 
         ctx = ctx or JobContext()
         method = _method(tuning_method)
@@ -123,6 +125,11 @@ class SelectionOps:
                   "seed": seed, "pruning": pruning, "resolved_preparation": prep.to_dict()}
         split = split_frame(frame, target, test_size=test_size, validation_size=0.0,
                             stratify=task == "classification", seed=seed, task=task)
+        # a reused study_name must name a study of this same search: refuse before a job is made
+        dataset_attrs = {"dataset_id": info.id, "dataset_hash": info.content_hash}
+        X_fit, y_fit = frame.drop(columns=[target]).iloc[split.train_index], frame[target].iloc[split.train_index]
+        check_study(storage_url, name, study_labels(spec.name, task, resolve_metric(metric, task), X_fit, y_fit,
+                                                    dataset_attrs))
         job_id = self._create_job("tune", config, info.id, info.content_hash)
         experiment_id = str(uuid.uuid4())
         with self.db.session() as s:
@@ -131,7 +138,7 @@ class SelectionOps:
 
         def body(tap: JobContext) -> dict[str, Any]:
             return self._tune_body(tap, job_id, frame, target, task, spec.name, method, prep, split,
-                                   dict(config, storage=storage_url))
+                                   dict(config, storage=storage_url, study_attrs=dataset_attrs))
 
         try:
             job = self._run_job(job_id, ctx, body)
@@ -165,7 +172,7 @@ class SelectionOps:
         result = tune(X_train, y_train, task, algorithm, method=method, n_trials=config["n_trials"],
                       timeout=config["timeout"], cv=config["cv"], metric=config["metric"], recipe=prep,
                       seed=config["seed"], storage=config["storage"], study_name=config["study_name"],
-                      pruning=config["pruning"], ctx=tap.sub(0.0, 0.9))
+                      pruning=config["pruning"], ctx=tap.sub(0.0, 0.9), study_attrs=config.get("study_attrs"))
         tap.progress(0.92, "evaluating on the test rows")
         evaluation = _evaluate_splits(result.pipeline, task, {"test": (X_test, y_test)}, config["seed"])
         rel = Path("jobs") / job_id / "pipeline.joblib"

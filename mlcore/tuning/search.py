@@ -26,11 +26,12 @@ from mlcore.tuning._cv import (check_budget, check_cv, check_seed, cv_splits, er
 from mlcore.tuning._metrics import higher_is_better, is_better, resolve_metric
 from mlcore.tuning._rows import RowPolicy, class_weight_note, fit_model, outlier_note
 from mlcore.tuning._space import default_trial, grid_space, searchable, suggest
+from mlcore.tuning._study import data_fingerprint, open_study
 
 if TYPE_CHECKING:
     from mlcore.prep import PrepRecipe
 
-__all__ = ["METHODS", "TuningResult", "tune", "grid_search", "random_search", "optuna_search"]
+__all__ = ["METHODS", "TuningResult", "study_labels", "tune", "grid_search", "random_search", "optuna_search"]
 
 METHODS = ("optuna", "grid", "random")
 _ALIASES = {"grid_search": "grid", "random_search": "random", "tpe": "optuna", "bayesian": "optuna"}
@@ -171,6 +172,7 @@ def tune(
     seed: int = 0, storage: str | None = None, study_name: str | None = None, pruning: bool = True,
     ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int = 1,
     prep: str = "recipe", grid: dict[str, list] | None = None, refit: bool = True,
+    study_attrs: dict[str, Any] | None = None,
 ) -> TuningResult:
     """Search ``algorithm``'s hyperparameters by cross-validation and refit the best on all rows.
 
@@ -178,7 +180,9 @@ def tune(
     grid: the combinations, None = all) and ``timeout`` the seconds. Trials stream through
     ``ctx.event("trial", ...)``. Cancel raises JobCancelled with ``partial_result``. The recipe's
     row steps apply as in Workspace.train, per fold (outliers leave the fold's training rows only)
-    and in the refit; ``notes`` and ``preparation_applied`` say what ran.
+    and in the refit; ``notes`` and ``preparation_applied`` say what ran. A study is labelled with
+    its algorithm, task, metric, direction, rows and ``study_attrs`` (e.g. dataset_id, dataset_hash);
+    reusing ``study_name`` for a different search raises ConflictError, the same search continues.
     """
     import optuna
 
@@ -228,8 +232,8 @@ def tune(
               if prune else optuna.pruners.NopPruner())
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed trials are reported in the records
     name = study_name or f"{spec.name}-{task}-{method}-{uuid.uuid4().hex[:8]}"
-    study = optuna.create_study(storage=storage, study_name=name, load_if_exists=True, sampler=sampler,
-                                pruner=pruner, direction="maximize" if higher_is_better(metric) else "minimize")
+    study = open_study(storage, name, sampler, pruner,
+                       study_labels(spec.name, task, metric, X if storage is not None else None, y, study_attrs))
     for fixed in enqueued:
         study.enqueue_trial(fixed, skip_if_exists=False)
     search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted)
@@ -275,6 +279,16 @@ def tune(
     result.seconds = time.perf_counter() - t_start
     ctx.progress(1.0, f"best {metric} {result.best_score:.4f} (trial {result.best_trial})")
     return result
+
+
+def study_labels(algorithm: str, task: str, metric: str, X: Any = None, y: Any = None,
+                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The user attributes a tune study carries (``X``/``y`` given: with a fingerprint of the rows)."""
+    labels = {"algorithm": algorithm, "task": task, "metric": metric,
+              "direction": "maximize" if higher_is_better(metric) else "minimize",
+              "data_hash": data_fingerprint(X, y) if X is not None else None}
+    labels.update({k: v for k, v in (extra or {}).items() if v is not None})
+    return labels
 
 
 def _attach_partial(exc: JobCancelled, result: TuningResult) -> None:

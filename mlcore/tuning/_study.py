@@ -1,0 +1,89 @@
+"""The Optuna study of a tune: labelled with what it searches, refused when reused for another search.
+
+Optuna's ``load_if_exists=True`` silently continues a study of the same name, keeping its old
+direction and trials: a study of accuracy reused for RMSE would make TPE hunt for a higher RMSE.
+So a new study stores what it is about as user attributes (algorithm, task, metric, direction,
+the dataset and a fingerprint of the rows), and a study loaded again must match them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from mlcore.errors import ConflictError
+
+# compared in this order; a key a study lacks (made elsewhere, or by an older version) is not compared
+STUDY_KEYS = ("algorithm", "task", "metric", "direction", "dataset_id", "dataset_hash", "data_hash")
+
+
+def data_fingerprint(X: Any, y: Any) -> str | None:
+    """A short hash of the rows (features, column names and target); None when they cannot be hashed."""
+    import pandas as pd
+
+    try:
+        h = hashlib.sha256()
+        if isinstance(X, pd.DataFrame):
+            h.update(repr([str(c) for c in X.columns]).encode())
+            h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+        else:
+            arr = np.ascontiguousarray(np.asarray(X))
+            h.update(repr((arr.shape, str(arr.dtype))).encode())
+            h.update(pd.util.hash_pandas_object(pd.DataFrame(arr), index=False).to_numpy().tobytes())
+        h.update(pd.util.hash_pandas_object(pd.Series(np.asarray(y)), index=False).to_numpy().tobytes())
+    except (TypeError, ValueError):  # e.g. unhashable cells: the other attributes still guard the study
+        return None
+    return h.hexdigest()[:16]
+
+
+def _directions(study: Any) -> str:
+    return ",".join(d.name.lower() for d in study.directions)
+
+
+def _mismatches(study: Any, attrs: dict[str, Any]) -> list[str]:
+    stored = dict(study.user_attrs)
+    stored["direction"] = _directions(study)  # what Optuna optimises, whatever the attributes say
+    out = []
+    for key in STUDY_KEYS:
+        new, old = attrs.get(key), stored.get(key)
+        if new is not None and old is not None and old != new:
+            out.append(f"{key} {old!r} (this run: {new!r})")
+    return out
+
+
+def _conflict(name: str, mismatches: list[str]) -> ConflictError:
+    return ConflictError(f"Optuna study {name!r} already exists for a different search: its "
+                         f"{'; '.join(mismatches)}. Use another study_name, or leave it empty for a new study.")
+
+
+def check_study(storage: Any, name: str, attrs: dict[str, Any]) -> None:
+    """ConflictError when ``storage`` holds a study ``name`` made for another search (nothing when none)."""
+    if storage is None:
+        return
+    import optuna
+
+    try:
+        study = optuna.load_study(study_name=name, storage=storage)
+    except KeyError:  # no such study yet
+        return
+    mismatches = _mismatches(study, attrs)
+    if mismatches:
+        raise _conflict(name, mismatches)
+
+
+def open_study(storage: Any, name: str, sampler: Any, pruner: Any, attrs: dict[str, Any]) -> Any:
+    """Create study ``name`` labelled with ``attrs``, or load it when its labels match (ConflictError if not)."""
+    import optuna
+
+    study = optuna.create_study(storage=storage, study_name=name, load_if_exists=True, sampler=sampler,
+                                pruner=pruner, direction=attrs["direction"])
+    mismatches = _mismatches(study, attrs)
+    if mismatches:
+        raise _conflict(name, mismatches)
+    stored = study.user_attrs
+    for key in STUDY_KEYS:
+        if attrs.get(key) is not None and key not in stored:
+            study.set_user_attr(key, attrs[key])
+    return study
