@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from mlcore.prep import PrepRecipe
 
 
+# what compare cross-validates when no models are named, by task
+COMPARE_DEFAULTS = {
+    "classification": ("random_forest", "xgboost", "logistic"),
+    "regression": ("random_forest", "xgboost", "ridge"),
+}
+
+
 def _hide_password(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -60,10 +67,13 @@ class SelectionOps:
 
     # -- compare --------------------------------------------------------------------
     def compare(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
-                models: Sequence[str] = ("random_forest", "xgboost", "logistic"), cv: int = 5,
+                models: Sequence[str] | None = None, cv: int = 5,
                 metric: str | None = None, recipe: str | None = None, seed: int = 42,
                 ctx: JobContext | None = None) -> dict[str, Any]:
-        """Cross-validate several models as a "compare" job (seed: POST /models/compare)."""
+        """Cross-validate several models as a "compare" job (seed: POST /models/compare).
+
+        ``models`` None: the defaults of the detected task (COMPARE_DEFAULTS).
+        """
         from mlcore.tuning._cv import check_cv, check_seed
         from mlcore.tuning.compare import compare_models
 
@@ -71,14 +81,15 @@ class SelectionOps:
         check_cv(cv, splitter_ok=False)
         seed = check_seed(seed)
         info, target, frame, task, prep = self._selection_data(dataset_id, target_column, task_type, recipe)
-        config = {"dataset_id": info.id, "target_column": target, "task_type": task, "models": list(models),
+        names = list(COMPARE_DEFAULTS[task] if models is None else models)
+        config = {"dataset_id": info.id, "target_column": target, "task_type": task, "models": names,
                   "cv": cv, "metric": metric, "recipe": recipe, "seed": seed,
                   "resolved_preparation": prep.to_dict()}
         job_id = self._create_job("compare", config, info.id, info.content_hash)
 
         def body(tap: JobContext) -> dict[str, Any]:
             X, y = frame.drop(columns=[target]), frame[target]
-            result = compare_models(X, y, task, list(models), cv=cv, metric=metric, recipe=prep, seed=seed, ctx=tap)
+            result = compare_models(X, y, task, names, cv=cv, metric=metric, recipe=prep, seed=seed, ctx=tap)
             return dict(result.to_dict(), task_type=task)
 
         try:

@@ -111,3 +111,18 @@ def test_balanced_recipe_reaches_native_class_weight(cancer):
     assert make({"C": 0.5}).named_steps["model"].get_params()["class_weight"] == "balanced"
     assert model_factory(get_algorithm("logistic", "classification"), X, "classification", None,
                          seed=0)(None).named_steps["model"].get_params()["class_weight"] is None
+
+
+def test_compare_without_models_uses_the_defaults_of_the_detected_task(workspace, diabetes, tmp_path):
+    X, y = diabetes
+    path = tmp_path / "diabetes.csv"
+    X.iloc[:150, :5].assign(progression=y.iloc[:150]).to_csv(path, index=False)
+    ds = workspace.import_dataset(path, name="diabetes", target="progression")
+    out = workspace.compare(ds.id, cv=3)
+    assert out["task_type"] == "regression" and out["metric"] == "r2"
+    assert {r["model"] for r in out["comparison"]} == {"random_forest", "xgboost", "ridge"}
+    assert all(r["status"] == "ok" for r in out["comparison"])
+    assert workspace.get_job(out["job_id"]).config["models"] == ["random_forest", "xgboost", "ridge"]
+    from mlcore._ws_selection import COMPARE_DEFAULTS
+
+    assert COMPARE_DEFAULTS["classification"] == ("random_forest", "xgboost", "logistic")
