@@ -1,6 +1,6 @@
 """The composition root: parse the command line, build the Workspace and the MainWindow.
 
-``mlworkbench [--home DIR] [--screenshot FILE] [--tab NAME] [--demo-train]``
+``mlworkbench [--home DIR] [--samples] [--screenshot FILE] [--tab NAME] [--demo-train]``
 """
 
 from __future__ import annotations
@@ -28,19 +28,33 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--demo-train", "--demo", dest="demo_train", action="store_true",
                         help="with --screenshot: fill the tab with real results first (Preparation: clean, rank, "
                              "split; other tabs: start a training on the newest dataset and grab mid-training)")
+    parser.add_argument("--samples", action="store_true",
+                        help="on an empty workspace, import the bundled sample datasets so there is data to try")
     parser.add_argument("--size", default="1360x860", help="window size for --screenshot, WIDTHxHEIGHT")
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def default_home() -> Path:
-    """$MLWB_HOME, else the platform's user data folder."""
-    env = os.environ.get("MLWB_HOME")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_path
+    """The same workspace the ``mlcore`` command uses: $MLWB_HOME, else the user data folder."""
+    from mlcore.paths import resolve_home
 
-    return user_data_path("mlworkbench", appauthor=False)
+    return resolve_home(None)
+
+
+SAMPLES_AT_FIRST_START = ("penguins", "churn", "iris", "breast_cancer", "diabetes")
+
+
+def import_samples_if_empty(window: Any) -> list[str]:
+    """Start importing the bundled samples (in workers) when the workspace has no dataset yet."""
+    if window.workspace.list_datasets():
+        return []
+    available = {s.name for s in window.workspace.list_samples()}
+    names = [n for n in SAMPLES_AT_FIRST_START if n in available]
+    window.ensure_tabs()
+    for name in names:
+        window.datasets_tab.import_sample(name)
+    return names
 
 
 def create_application(argv: Sequence[str] | None = None) -> Any:
@@ -115,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _report_startup(app, window, t0)
             return 0
         QTimer.singleShot(0, window.ensure_tabs)
+        if args.samples:
+            QTimer.singleShot(0, lambda: import_samples_if_empty(window))
         return int(app.exec())
     finally:
         workspace.close()
