@@ -138,9 +138,10 @@ class SelectionOps:
                             stratify=task == "classification", seed=seed, task=task)
         # a reused study_name must name a study of this same search: refuse before a job is made
         dataset_attrs = {"dataset_id": info.id, "dataset_hash": info.content_hash}
-        X_fit, y_fit = frame.drop(columns=[target]).iloc[split.train_index], frame[target].iloc[split.train_index]
-        check_study(storage_url, name, study_labels(spec.name, task, resolve_metric(metric, task), X_fit, y_fit,
-                                                    dataset_attrs))
+        if study_name:
+            X_fit, y_fit = frame.drop(columns=[target]).iloc[split.train_index], frame[target].iloc[split.train_index]
+            check_study(storage_url, name, study_labels(spec.name, task, resolve_metric(metric, task), X_fit, y_fit,
+                                                        dataset_attrs))
         job_id = self._create_job("tune", config, info.id, info.content_hash)
         experiment_id = str(uuid.uuid4())
         with self.db.session() as s:
