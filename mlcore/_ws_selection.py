@@ -27,6 +27,23 @@ COMPARE_DEFAULTS = {
 }
 
 
+def _features_and_groups(frame: "pd.DataFrame", target: str, cv_kind: str,
+                         group_column: str | None) -> tuple["pd.DataFrame", "pd.Series | None"]:
+    """The feature columns and, for group CV, the group labels (a group column is never a feature)."""
+    from mlcore.prep._split import CV_KINDS
+
+    if cv_kind not in CV_KINDS:
+        raise ConfigError(f"cross-validation kind {cv_kind!r} is not valid; allowed: {', '.join(CV_KINDS)}")
+    if cv_kind == "group":
+        if not group_column:
+            raise ConfigError("Group cross-validation needs a group column (e.g. a customer id).")
+        if group_column not in frame.columns or group_column == target:
+            raise DataValidationError(f"No group column {group_column!r} among the features; columns are "
+                                      f"{[c for c in frame.columns if c != target]}.")
+        return frame.drop(columns=[target, group_column]), frame[group_column]
+    return frame.drop(columns=[target]), None
+
+
 def _hide_password(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -67,12 +84,15 @@ class SelectionOps:
 
     # -- compare --------------------------------------------------------------------
     def compare(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
-                models: Sequence[str] | None = None, cv: int = 5,
+                models: Sequence[str] | str | None = None, cv: int = 5,
                 metric: str | None = None, recipe: str | None = None, seed: int = 42,
-                ctx: JobContext | None = None) -> dict[str, Any]:
+                ctx: JobContext | None = None, cv_kind: str = "auto",
+                group_column: str | None = None) -> dict[str, Any]:
         """Cross-validate several models as a "compare" job (seed: POST /models/compare).
 
-        ``models`` None: the defaults of the detected task (COMPARE_DEFAULTS).
+        ``models`` None: the defaults of the detected task (COMPARE_DEFAULTS). ``cv_kind`` is
+        auto | kfold | stratified | timeseries | group; ``group`` needs ``group_column``, whose
+        values keep rows of one group in one fold (the column is not used as a feature).
         """
         from mlcore.tuning._cv import check_cv, check_seed
         from mlcore.tuning.compare import compare_models
@@ -81,15 +101,18 @@ class SelectionOps:
         check_cv(cv, splitter_ok=False)
         seed = check_seed(seed)
         info, target, frame, task, prep = self._selection_data(dataset_id, target_column, task_type, recipe)
+        if isinstance(models, str):
+            models = [m.strip() for m in models.split(",") if m.strip()]
         names = list(COMPARE_DEFAULTS[task] if models is None else models)
+        features, groups = _features_and_groups(frame, target, cv_kind, group_column)
         config = {"dataset_id": info.id, "target_column": target, "task_type": task, "models": names,
-                  "cv": cv, "metric": metric, "recipe": recipe, "seed": seed,
-                  "resolved_preparation": prep.to_dict()}
+                  "cv": cv, "cv_kind": cv_kind, "group_column": group_column, "metric": metric, "recipe": recipe,
+                  "seed": seed, "resolved_preparation": prep.to_dict()}
         job_id = self._create_job("compare", config, info.id, info.content_hash)
 
         def body(tap: JobContext) -> dict[str, Any]:
-            X, y = frame.drop(columns=[target]), frame[target]
-            result = compare_models(X, y, task, names, cv=cv, metric=metric, recipe=prep, seed=seed, ctx=tap)
+            result = compare_models(features, frame[target], task, names, cv=cv, metric=metric, recipe=prep,
+                                    seed=seed, ctx=tap, cv_kind=cv_kind, groups=groups)
             return dict(result.to_dict(), task_type=task)
 
         try:
@@ -106,7 +129,8 @@ class SelectionOps:
              algorithm: str = "random_forest", tuning_method: str = "optuna", n_trials: int | None = 50,
              timeout: float | None = None, cv: int = 5, metric: str | None = None, storage: str | None = None,
              recipe: str | None = None, test_size: float = 0.2, seed: int = 42, study_name: str | None = None,
-             pruning: bool = True, ctx: JobContext | None = None) -> JobInfo:
+             pruning: bool = True, ctx: JobContext | None = None, cv_kind: str = "auto",
+             group_column: str | None = None) -> JobInfo:
         """Tune one algorithm as a "tune" job (seed: POST /models/tune); blocks until done or cancelled.
 
         The test rows are split off first; the search cross-validates on the training rows; the best
@@ -126,6 +150,7 @@ class SelectionOps:
         check_cv(cv, splitter_ok=False)
         seed = check_seed(seed)
         info, target, frame, task, prep = self._selection_data(dataset_id, target_column, task_type, recipe)
+        _features_and_groups(frame, target, cv_kind, group_column)  # refuse a bad CV request before the job
         spec = get_algorithm(algorithm, task)
         storage_url = storage or self.optuna_storage
         shown_storage = _hide_password(storage_url)  # what is recorded: never a database password
@@ -133,7 +158,8 @@ class SelectionOps:
         config = {"dataset_id": info.id, "target_column": target, "task_type": task, "algorithm": spec.name,
                   "tuning_method": method, "n_trials": n_trials, "timeout": timeout, "cv": cv, "metric": metric,
                   "storage": shown_storage, "study_name": name, "recipe": recipe, "test_size": test_size,
-                  "seed": seed, "pruning": pruning, "resolved_preparation": prep.to_dict()}
+                  "seed": seed, "pruning": pruning, "cv_kind": cv_kind, "group_column": group_column,
+                  "resolved_preparation": prep.to_dict()}
         split = split_frame(frame, target, test_size=test_size, validation_size=0.0,
                             stratify=task == "classification", seed=seed, task=task)
         # a reused study_name must name a study of this same search: refuse before a job is made
@@ -178,13 +204,16 @@ class SelectionOps:
         from mlcore.tuning._cv import jsonable
         from mlcore.tuning.search import tune
 
-        X_all, y_all = frame.drop(columns=[target]), frame[target]
+        X_all, groups = _features_and_groups(frame, target, config["cv_kind"], config["group_column"])
+        y_all = frame[target]
         X_train, y_train = X_all.iloc[split.train_index], y_all.iloc[split.train_index]
         X_test, y_test = X_all.iloc[split.test_index], y_all.iloc[split.test_index]
         result = tune(X_train, y_train, task, algorithm, method=method, n_trials=config["n_trials"],
                       timeout=config["timeout"], cv=config["cv"], metric=config["metric"], recipe=prep,
                       seed=config["seed"], storage=config["storage"], study_name=config["study_name"],
-                      pruning=config["pruning"], ctx=tap.sub(0.0, 0.9), study_attrs=config.get("study_attrs"))
+                      pruning=config["pruning"], ctx=tap.sub(0.0, 0.9), study_attrs=config.get("study_attrs"),
+                      cv_kind=config["cv_kind"],
+                      groups=None if groups is None else groups.iloc[split.train_index].to_numpy())
         tap.progress(0.92, "evaluating on the test rows")
         evaluation = _evaluate_splits(result.pipeline, task, {"test": (X_test, y_test)}, config["seed"])
         rel = Path("jobs") / job_id / "pipeline.joblib"

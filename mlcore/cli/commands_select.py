@@ -14,6 +14,9 @@ def register(sub, common) -> None:
     p.add_argument("--task", choices=["classification", "regression"])
     p.add_argument("--models", required=True, help="comma-separated algorithm names, e.g. logistic,knn,xgboost")
     p.add_argument("--cv", type=int, default=5, help="number of cross-validation folds")
+    p.add_argument("--cv-kind", default="auto", choices=["auto", "kfold", "stratified", "timeseries", "group"],
+                   help="auto: stratified for classification, kfold for regression")
+    p.add_argument("--group-column", help="with --cv-kind group: rows sharing this column's value stay in one fold")
     p.add_argument("--metric", help="primary metric (accuracy, roc_auc, f1_macro, balanced_accuracy, log_loss; "
                                     "r2, rmse, mae)")
     p.add_argument("--recipe", help="name of a saved preparation recipe")
@@ -29,6 +32,9 @@ def register(sub, common) -> None:
     p.add_argument("--n-trials", type=int, default=50)
     p.add_argument("--timeout", type=float, help="stop starting new trials after this many seconds")
     p.add_argument("--cv", type=int, default=5)
+    p.add_argument("--cv-kind", default="auto", choices=["auto", "kfold", "stratified", "timeseries", "group"],
+                   help="auto: stratified for classification, kfold for regression")
+    p.add_argument("--group-column", help="with --cv-kind group: rows sharing this column's value stay in one fold")
     p.add_argument("--metric")
     p.add_argument("--storage", help="Optuna storage URL (default: optuna.db in the workspace)")
     p.add_argument("--study-name")
@@ -83,7 +89,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ds = ws.find_dataset(args.dataset)
         ctx = _live_ctx(args)
         out = ws.compare(ds.id, target_column=args.target, task_type=args.task, models=models, cv=args.cv,
-                         metric=args.metric, recipe=args.recipe, seed=args.seed, ctx=ctx)
+                         metric=args.metric, recipe=args.recipe, seed=args.seed, ctx=ctx,
+                         cv_kind=args.cv_kind, group_column=args.group_column)
         ctx.finish()
     rows = [[r.get("rank") or "-", r["model"], r["status"], _fmt(r.get("mean_score")), _fmt(r.get("std_score")),
              _fmt(r.get("p_value"), 3), _fmt(r.get("fit_time"), 2), r.get("error") or ""]
@@ -101,7 +108,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
         job = ws.tune(ds.id, target_column=args.target, task_type=args.task, algorithm=args.algorithm,
                       tuning_method=args.method, n_trials=args.n_trials, timeout=args.timeout, cv=args.cv,
                       metric=args.metric, storage=args.storage, study_name=args.study_name, pruning=args.pruning,
-                      recipe=args.recipe, test_size=args.test_size, seed=args.seed, ctx=ctx)
+                      recipe=args.recipe, test_size=args.test_size, seed=args.seed, ctx=ctx,
+                      cv_kind=args.cv_kind, group_column=args.group_column)
         ctx.finish()
     results = job.results or {}
     summary = results.get("training_summary") or {}
