@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
@@ -11,9 +11,6 @@ from mlcore.errors import ConfigError, DataValidationError, NotFoundError
 from mlcore.jobs import JobContext
 from mlcore.registry import orm, store
 from mlcore.registry.entities import DatasetInfo, RecipeInfo
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def require_column(info: DatasetInfo, column: str | None, what: str = "target column") -> str:

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from mlcore.errors import ConfigError, ConflictError, NotFoundError
 from mlcore.registry import orm, store
 from mlcore.registry.entities import ModelVersionInfo, TransitionInfo
-from mlcore.registry.orm import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

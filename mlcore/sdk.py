@@ -15,7 +15,7 @@ import pandas as pd
 from mlcore.errors import ConfigError
 from mlcore.jobs import JobContext
 
-__all__ = ["DataPreparation", "ModelSelector", "TrainingDashboard", "ModelEvaluator", "ModelDeployment"]
+__all__ = ["DataPreparation", "ModelSelector", "TrainingDashboard", "ModelEvaluator", "ModelDeployment"]  # noqa: F822 - the last two resolve lazily
 
 
 def _frame(X: Any) -> pd.DataFrame:

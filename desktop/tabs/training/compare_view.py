@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.widgets.job_panel import progress_over_results
 from desktop.plots.bar_chart_cv import CVBarChart
 from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is_better
@@ -136,20 +137,7 @@ class CompareView(QWidget):
         row.addWidget(self.train_best_button)
         lower_layout.addLayout(row)
         lower_layout.addWidget(self.table)
-        vertical = QSplitter(Qt.Orientation.Vertical)
-        vertical.addWidget(self.chart)
-        vertical.addWidget(lower)
-        vertical.setStretchFactor(0, 1)
-        vertical.setStretchFactor(1, 1)
-
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        top = QHBoxLayout()
-        top.addWidget(self.progress, 1)
-        top.addWidget(self.time_label)
-        layout.addLayout(top)
-        layout.addWidget(vertical, 1)
-        return panel
+        return progress_over_results(self.progress, self.time_label, self.chart, lower)
 
     # -- choices -------------------------------------------------------------------------------
     def _fill_models(self, task: str) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
+from desktop.widgets.job_panel import progress_over_results
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.job_list import JobTable, job_summary
@@ -177,20 +178,7 @@ class TrainView(QWidget):
         jobs_title.setObjectName("sectionTitle")
         lower_layout.addWidget(jobs_title)
         lower_layout.addWidget(self.job_table)
-        vertical = QSplitter(Qt.Orientation.Vertical)
-        vertical.addWidget(plots)
-        vertical.addWidget(lower)
-        vertical.setStretchFactor(0, 3)
-        vertical.setStretchFactor(1, 2)
-
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        row = QHBoxLayout()
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.time_label)
-        layout.addLayout(row)
-        layout.addWidget(vertical, 1)
-        return panel
+        return progress_over_results(self.progress, self.time_label, plots, lower, stretch=(3, 2))
 
     # -- choices ---------------------------------------------------------------------------------
     def choose_dataset(self, dataset_id: str) -> None:

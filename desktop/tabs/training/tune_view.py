@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
+from desktop.widgets.job_panel import progress_over_results
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is_better
@@ -185,20 +186,7 @@ class TuneView(QWidget):
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.result_label)
         lower_layout.addWidget(tables, 1)
-        vertical = QSplitter(Qt.Orientation.Vertical)
-        vertical.addWidget(self.plot)
-        vertical.addWidget(lower)
-        vertical.setStretchFactor(0, 1)
-        vertical.setStretchFactor(1, 1)
-
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        top = QHBoxLayout()
-        top.addWidget(self.progress, 1)
-        top.addWidget(self.time_label)
-        layout.addLayout(top)
-        layout.addWidget(vertical, 1)
-        return panel
+        return progress_over_results(self.progress, self.time_label, self.plot, lower)
 
     # -- choices -------------------------------------------------------------------------------
     def _fill_algorithms(self, task: str) -> None:
