@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QWidget,
 )
 
+from desktop.gc_guard import UiThreadGarbageCollector
 from desktop.errors import ErrorHandler, log_path_for
 from desktop.services import Services, WorkspaceEvents
 from desktop.tabs.placeholder import PlaceholderTab
@@ -27,6 +28,10 @@ class MainWindow(QMainWindow):
     def __init__(self, workspace: Any, settings: QSettings | None = None, lazy_tabs: bool = False) -> None:
         """``lazy_tabs``: the caller shows the window first, then calls ``ensure_tabs`` (pandas, pyqtgraph)."""
         super().__init__()
+        # cyclic garbage (old widgets) must be collected on this thread, never in a worker
+        self._gc = UiThreadGarbageCollector.shared()
+        self._gc.acquire()
+        self._gc_released = False
         self.workspace = workspace
         self.setWindowTitle(f"{APP_TITLE} — {workspace.home}")
         self.errors = ErrorHandler(log_path_for(workspace.home), self)
@@ -220,3 +225,6 @@ class MainWindow(QMainWindow):
                 tab.shutdown()
         self.errors.close_dialogs()
         event.accept()
+        if not self._gc_released:
+            self._gc_released = True
+            self._gc.release()

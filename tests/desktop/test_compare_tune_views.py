@@ -10,6 +10,20 @@ from PySide6.QtCore import Qt
 from test_desktop_flow import Heartbeat
 
 
+@pytest.fixture(scope="module", autouse=True)
+def warm_engine():
+    """Run the engine once before the heartbeat tests: a first-ever import of scikit-learn's
+    modules in a worker holds the GIL for a few hundred ms, a one-off cost these tests do not measure."""
+    from sklearn.datasets import load_iris
+
+    from mlcore.tuning import compare_models, tune
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    compare_models(X, y, "classification", ["knn", "logistic", "decision_tree"], cv=2)
+    tune(X, y, "regression", "ridge", method="random", n_trials=1, cv=2, metric="rmse", refit=False)
+    tune(X, y, "classification", "lightgbm", method="optuna", n_trials=1, cv=2, refit=False)
+
+
 def _wait_idle(qtbot, window, timeout=30000):
     qtbot.waitUntil(lambda: not window.jobs.running(), timeout=timeout)
 

@@ -199,7 +199,8 @@ class CompareView(QWidget):
         self.worker.sig_event.connect(self._on_event)
         self.worker.sig_progress.connect(self._on_progress)
         self._set_running(True)
-        QTimer.singleShot(300, s.events.sig_jobs_changed.emit)
+        # the events object is the timer's context: a closed window cancels the pending emit
+        QTimer.singleShot(300, s.events, s.events.sig_jobs_changed.emit)
         return self.worker
 
     def cancel_compare(self) -> None:
