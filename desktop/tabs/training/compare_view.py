@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.tabs.training.job_view import JobViewMixin
 from desktop.widgets.job_panel import progress_over_results
 from desktop.plots.bar_chart_cv import CVBarChart
 from desktop.services import Services
@@ -28,7 +29,7 @@ BEST_BRUSH = QBrush(QColor("#dcebd9"))
 FAILED_BRUSH = QBrush(QColor("#9aa0a6"))
 
 
-class CompareView(QWidget):
+class CompareView(JobViewMixin, QWidget):
     """The Compare view of the Training tab; ``rows`` holds the finished models, best first."""
 
     sig_row_added = Signal(dict)
@@ -191,23 +192,12 @@ class CompareView(QWidget):
         self._run = dict(config, rows=self.data.rows())
         self.rows, self.result = [], None
         self._show_rows()
-        self.progress.setValue(0)
         self.result_label.setText(f"Comparing {len(config['models'])} models with {config['cv']}-fold CV…")
-        self.worker = s.jobs.start(f"Comparing {len(config['models'])} models",
-                                   lambda ctx: self.ws.compare(ctx=ctx, **config),
-                                   on_finished=self._on_finished, on_done=self._on_done)
-        self.worker.sig_event.connect(self._on_event)
-        self.worker.sig_progress.connect(self._on_progress)
-        self._set_running(True)
-        # the events object is the timer's context: a closed window cancels the pending emit
-        QTimer.singleShot(300, s.events, s.events.sig_jobs_changed.emit)
-        return self.worker
+        return self._start_job(f"Comparing {len(config['models'])} models",
+                               lambda ctx: self.ws.compare(ctx=ctx, **config))
 
     def cancel_compare(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.cancel_button.setEnabled(False)
-            self.time_label.setText("Cancelling…")
+        self._cancel_job("Cancelling…")
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and bool(self.data.dataset_id() and self.data.target()))
@@ -240,16 +230,6 @@ class CompareView(QWidget):
             return str(self.result.get("metric"))
         return str(self._run.get("metric") or TASK_METRICS.get(self._run.get("task_type", ""), ["score"])[0])
 
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(f"%p%  {message}" if message else "%p%")
-
-    def _update_time_label(self) -> None:
-        if self.worker is not None:
-            eta = self.worker.eta()
-            eta_text = "—" if eta is None else f"{eta:.0f} s"
-            self.time_label.setText(f"Elapsed {self.worker.elapsed():.1f} s · ETA {eta_text}")
-
     def _on_finished(self, result: dict[str, Any]) -> None:
         self.result = result
         self.rows = [dict(r) for r in result.get("comparison") or []]
@@ -263,20 +243,7 @@ class CompareView(QWidget):
                                       "is larger than the fold noise.")
 
     def _on_done(self) -> None:
-        worker, self.worker = self.worker, None
-        status = worker.status if worker is not None else "completed"
-        elapsed = worker.elapsed() if worker is not None else 0.0
-        self.time_label.setText(f"{status.capitalize()} after {elapsed:.1f} s")
-        if status == "completed":
-            self.progress.setValue(1000)
-        elif status == "failed":
-            error = worker.error if worker is not None else None
-            self.result_label.setText(f"Failed: {error}" if error is not None else "Failed.")
-        elif status == "cancelled":
-            self.result_label.setText(f"Cancelled; the {len(self.rows)} finished models are kept.")
-        self._set_running(False)
-        self.services.events.sig_jobs_changed.emit()
-        self.sig_compare_ended.emit(status)
+        self.sig_compare_ended.emit(self._end_job(f"Cancelled; the {len(self.rows)} finished models are kept."))
 
     # -- showing -------------------------------------------------------------------------------
     def _show_rows(self) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
+from desktop.tabs.training.job_view import JobViewMixin
 from desktop.widgets.job_panel import progress_over_results
 from desktop.plots import LivePlot
 from desktop.services import Services
@@ -23,7 +24,7 @@ HEADLINE_METRICS = ("accuracy", "f1_macro", "roc_auc", "r2", "rmse", "mae")
 COMPLETE, PRUNED, BEST = "complete trials", "pruned trials", "best so far"
 
 
-class TuneView(QWidget):
+class TuneView(JobViewMixin, QWidget):
     """The Tune view of the Training tab; ``trials`` holds the finished trials in order."""
 
     sig_trial = Signal(dict)
@@ -245,23 +246,12 @@ class TuneView(QWidget):
         if legend is not None:  # away from where the best scores gather
             legend.setOffset((-10, 10) if lower_is_better(metric) else (-10, -10))
         self._style_curves()
-        self.progress.setValue(0)
         self.result_label.setText(f"Tuning {self.algorithm_combo.currentText()} ({config['tuning_method']})…")
-        self.worker = s.jobs.start(f"Tuning {self.algorithm_combo.currentText()}",
-                                   lambda ctx: self.ws.tune(ctx=ctx, **config),
-                                   on_finished=self._on_finished, on_done=self._on_done)
-        self.worker.sig_event.connect(self._on_event)
-        self.worker.sig_progress.connect(self._on_progress)
-        self._set_running(True)
-        # the events object is the timer's context: a closed window cancels the pending emit
-        QTimer.singleShot(300, s.events, s.events.sig_jobs_changed.emit)
-        return self.worker
+        return self._start_job(f"Tuning {self.algorithm_combo.currentText()}",
+                               lambda ctx: self.ws.tune(ctx=ctx, **config))
 
     def cancel_tune(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.cancel_button.setEnabled(False)
-            self.time_label.setText("Cancelling after the running trial…")
+        self._cancel_job("Cancelling after the running trial…")
 
     def _style_curves(self) -> None:
         complete = self.plot.curve(COMPLETE)
@@ -325,16 +315,6 @@ class TuneView(QWidget):
     def _metric(self) -> str:
         return str(self._run.get("metric") or TASK_METRICS.get(self._run.get("task_type", ""), ["score"])[0])
 
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(f"%p%  {message}" if message else "%p%")
-
-    def _update_time_label(self) -> None:
-        if self.worker is not None:
-            eta = self.worker.eta()
-            eta_text = "—" if eta is None else f"{eta:.0f} s"
-            self.time_label.setText(f"Elapsed {self.worker.elapsed():.1f} s · ETA {eta_text}")
-
     def _on_finished(self, job: Any) -> None:
         self.job = job
         results = job.results or {}
@@ -361,20 +341,7 @@ class TuneView(QWidget):
             + f"Job {str(job.id)[:8]} can be deployed from the Registry tab.")
 
     def _on_done(self) -> None:
-        worker, self.worker = self.worker, None
-        status = worker.status if worker is not None else "completed"
-        elapsed = worker.elapsed() if worker is not None else 0.0
-        self.time_label.setText(f"{status.capitalize()} after {elapsed:.1f} s")
-        if status == "completed":
-            self.progress.setValue(1000)
-        elif status == "failed":
-            error = worker.error if worker is not None else None
-            self.result_label.setText(f"Failed: {error}" if error is not None else "Failed.")
-        elif status == "cancelled":
-            self.result_label.setText(f"Cancelled; the {len(self.trials)} finished trials are kept.")
-        self._set_running(False)
-        self.services.events.sig_jobs_changed.emit()
-        self.sig_tune_ended.emit(status)
+        self.sig_tune_ended.emit(self._end_job(f"Cancelled; the {len(self.trials)} finished trials are kept."))
 
     # -- hand-off --------------------------------------------------------------------------------
     def train_best(self) -> Any:
