@@ -97,8 +97,8 @@ class RegistryOps:
         if version in existing:
             raise ConflictError(f"Model {name!r} already has version {version}; choose another version.")
         target = job.config.get("target_column")
-        schema = None
-        if job.dataset_id:
+        schema = results.get("input_schema")  # recorded at training time from the training rows
+        if schema is None and job.dataset_id:
             frame = self.load_frame(job.dataset_id)
             frame = frame[frame[target].notna()].reset_index(drop=True)
             train_idx = self.job_split(job.id)["train"]

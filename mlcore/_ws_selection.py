@@ -200,6 +200,7 @@ class SelectionOps:
         import numpy as np
 
         from mlcore.artifacts import save_artifact
+        from mlcore.deployment.schema import build_schema
         from mlcore.training.run import _evaluate_splits
         from mlcore.tuning._cv import jsonable
         from mlcore.tuning.search import tune
@@ -240,6 +241,7 @@ class SelectionOps:
             "classes": [c for c in classes] if task == "classification" and classes is not None else None,
             "threshold": None, "best_params": result.best_params, "best_score": result.best_score,
             "trials": result.trials, "method": method, "metric": result.metric, "study_name": result.study_name,
+            "input_schema": build_schema(X_train, target).to_dict(),
         })
 
     def _finish_experiment(self, experiment_id: str, status: str, partial: Any,

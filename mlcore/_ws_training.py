@@ -181,6 +181,7 @@ class TrainingOps:
                 "training_summary": outcome.summary,
                 "feature_names": outcome.feature_names_in,
                 "selected_features": outcome.selected_features,
+                "input_schema": outcome.input_schema,
                 "classes": outcome.classes,
                 "threshold": None,
             }

@@ -29,6 +29,7 @@ class TrainOutcome:
     feature_names_in: list[str]
     classes: list[Any] | None = None
     selected_features: list[dict[str, Any]] = field(default_factory=list)
+    input_schema: dict[str, Any] | None = None  # what a prediction file must look like (deploy keeps it)
 
 
 def resolve_recipe(config: TrainConfig, saved: dict[str, Any] | None) -> "PrepRecipe":
@@ -66,6 +67,7 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
     """Train one model on ``frame``; raise JobCancelled (with ``partial_history``) when cancelled."""
     from sklearn.pipeline import Pipeline
 
+    from mlcore.deployment.schema import build_schema
     from mlcore.models import detect_task, get_algorithm, validate_target
     from mlcore.prep import balanced_sample_weight, build_preprocessor, outlier_row_mask, selected_features, split_frame
     from mlcore.training.monitor import fit_monitored
@@ -149,6 +151,7 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
         split={"train": split.train_index, "validation": split.validation_index, "test": split.test_index},
         feature_names_in=[str(c) for c in X_all.columns], classes=classes if task == "classification" else None,
         selected_features=_jsonable(selected_features(prep)),
+        input_schema=build_schema(X_all.iloc[split.train_index], target).to_dict(),
     )
 
 

@@ -170,3 +170,21 @@ def test_onnx_export_applies_the_stored_threshold(trained):
     labels = session.run(["label"], feed)[0]
     # the yes/no target was imported as booleans; ONNX carries them as 0/1
     assert [int(v) for v in labels] == [int(v) for v in app]
+
+
+def test_a_deployed_version_keeps_its_input_schema_when_the_dataset_is_gone(tmp_path):
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)})
+    frame["y"] = np.where(frame["a"] > 0, "yes", "no")
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    with Workspace(tmp_path / "ws") as ws:
+        ds = ws.import_dataset(tmp_path / "d.csv", target="y")
+        job = ws.train({"dataset_id": ds.id, "algorithm": "logistic"})
+        tuned = ws.tune(ds.id, algorithm="logistic", tuning_method="random", n_trials=2, cv=3)
+        ws.delete_dataset(ds.id, force=True)
+        for source in (job, tuned):
+            model = ws.deploy(source.id, "kept-schema")
+            assert [c["name"] for c in model.input_schema["columns"]] == ["a", "b"]
+            frame[["a"]].to_csv(tmp_path / "only_a.csv", index=False)
+            with pytest.raises(DataValidationError, match="b"):
+                ws.predict_file(tmp_path / "only_a.csv", model_id=model.id)
