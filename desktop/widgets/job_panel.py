@@ -1,9 +1,11 @@
-"""The right-hand side every job view shares: a progress row over a plot/results splitter."""
+"""Pieces every job view shares: Start/Cancel buttons, a progress bar, progress over results."""
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 
 def progress_over_results(progress: QWidget, time_label: QWidget, upper: QWidget, lower: QWidget,
@@ -22,3 +24,23 @@ def progress_over_results(progress: QWidget, time_label: QWidget, upper: QWidget
     layout.addLayout(row)
     layout.addWidget(vertical, 1)
     return panel
+
+
+def start_and_cancel(start_text: str, on_start: Callable[[], Any],
+                     on_cancel: Callable[[], Any]) -> tuple[QPushButton, QPushButton]:
+    """The primary Start button of a job view and its Cancel button (enabled while running)."""
+    start = QPushButton(start_text)
+    start.setObjectName("primary")
+    start.clicked.connect(on_start)
+    cancel = QPushButton("Cancel")
+    cancel.setEnabled(False)
+    cancel.clicked.connect(on_cancel)
+    return start, cancel
+
+
+def job_progress_bar() -> QProgressBar:
+    """A progress bar in thousandths, the resolution of JobContext fractions as shown."""
+    bar = QProgressBar()
+    bar.setRange(0, 1000)
+    bar.setValue(0)
+    return bar

@@ -7,10 +7,11 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
+    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
     QSpinBox, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
+from desktop.widgets.job_panel import job_progress_bar, start_and_cancel
 from desktop.services import Services
 from desktop.tabs.evaluation.figure_view import FigureView
 from desktop.tabs.evaluation.metrics import metric_rows
@@ -125,15 +126,8 @@ class EvaluationTab(QWidget):
         self.boot_spin.setSingleStep(100)
         self.boot_spin.setValue(int(self.services.recall("evaluate/n_boot", 1000, int)))
         self.boot_spin.setToolTip("Bootstrap resamples for the 95% intervals (0: no intervals)")
-        self.evaluate_button = QPushButton("Evaluate")
-        self.evaluate_button.setObjectName("primary")
-        self.evaluate_button.clicked.connect(self.start_evaluation)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
+        self.evaluate_button, self.cancel_button = start_and_cancel("Evaluate", self.start_evaluation, self.cancel)
+        self.progress = job_progress_bar()
         self.summary = QLabel("")
         self.summary.setObjectName("result")
         self.summary.setWordWrap(True)

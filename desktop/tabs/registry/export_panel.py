@@ -7,10 +7,11 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QVBoxLayout, QWidget,
 )
 
+from desktop.widgets.job_panel import job_progress_bar
 from desktop.services import Services
 from desktop.tabs.registry import files
 from desktop.tabs.registry.common import fill_version_combo, make_table, set_row
@@ -51,9 +52,7 @@ class ExportPanel(QWidget):
         self.export_button = QPushButton("Export")
         self.export_button.setObjectName("primary")
         self.export_button.clicked.connect(self.export)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
+        self.progress = job_progress_bar()
         form.addRow("Version", self.version_combo)
         form.addRow("Formats", formats)
         form.addRow("Folder", folder_row)

@@ -9,9 +9,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QProgressBar, QPushButton, QRadioButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QPushButton, QRadioButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
+from desktop.widgets.job_panel import job_progress_bar, start_and_cancel
 from desktop.services import Services
 from desktop.tabs.registry import files
 from desktop.tabs.registry.common import fill_version_combo
@@ -73,15 +74,8 @@ class PredictPanel(QWidget):
         form.addRow("User-id column", self.user_combo)
         self.mode_group.idToggled.connect(lambda *_: self._update_enabled())
 
-        self.predict_button = QPushButton("Predict")
-        self.predict_button.setObjectName("primary")
-        self.predict_button.clicked.connect(self.predict)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
+        self.predict_button, self.cancel_button = start_and_cancel("Predict", self.predict, self.cancel)
+        self.progress = job_progress_bar()
         run_row = QHBoxLayout()
         run_row.addWidget(self.predict_button, 1)
         run_row.addWidget(self.cancel_button)

@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-    QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QListWidgetItem, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
     QWidget,
 )
 
 from desktop.tabs.training.job_view import JobViewMixin
-from desktop.widgets.job_panel import progress_over_results
+from desktop.widgets.job_panel import job_progress_bar, progress_over_results, start_and_cancel
 from desktop.plots.bar_chart_cv import CVBarChart
 from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is_better
@@ -94,12 +94,8 @@ class CompareView(JobViewMixin, QWidget):
         form.addRow("Seed", self.seed_spin)
         layout.addLayout(form)
 
-        self.start_button = QPushButton("Start comparison")
-        self.start_button.setObjectName("primary")
-        self.start_button.clicked.connect(self.start_compare)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_compare)
+        self.start_button, self.cancel_button = start_and_cancel("Start comparison", self.start_compare,
+                                                                 self.cancel_compare)
         self._buttons = QHBoxLayout()
         self._buttons.setContentsMargins(8, 4, 8, 4)
         self._buttons.addWidget(self.start_button, 1)
@@ -107,8 +103,7 @@ class CompareView(JobViewMixin, QWidget):
         return box
 
     def _build_results(self) -> QWidget:
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
+        self.progress = job_progress_bar()
         self.time_label = QLabel("Not running")
         self.time_label.setObjectName("hint")
         self.chart = CVBarChart("Cross-validated score (mean ± std)")

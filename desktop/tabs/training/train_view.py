@@ -8,11 +8,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
-    QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+    QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
-from desktop.widgets.job_panel import progress_over_results
+from desktop.widgets.job_panel import job_progress_bar, progress_over_results, start_and_cancel
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.job_list import JobTable, job_summary
@@ -135,12 +135,8 @@ class TrainView(QWidget):
         run_form.addRow("Patience", self.patience_spin)
         run_form.addRow("Seed", self.seed_spin)
 
-        self.start_button = QPushButton("Start training")
-        self.start_button.setObjectName("primary")
-        self.start_button.clicked.connect(self.start_training)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_training)
+        self.start_button, self.cancel_button = start_and_cancel("Start training", self.start_training,
+                                                                 self.cancel_training)
         self._buttons = QHBoxLayout()
         self._buttons.setContentsMargins(8, 4, 8, 4)
         self._buttons.addWidget(self.start_button, 1)
@@ -155,8 +151,7 @@ class TrainView(QWidget):
         return panel
 
     def _build_monitor(self) -> QWidget:
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
+        self.progress = job_progress_bar()
         self.progress.setFormat("%p%")
         self.time_label = QLabel("Not running")
         self.time_label.setObjectName("hint")

@@ -6,12 +6,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
     QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from desktop.tabs.training.job_view import JobViewMixin
-from desktop.widgets.job_panel import progress_over_results
+from desktop.widgets.job_panel import job_progress_bar, progress_over_results, start_and_cancel
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is_better
@@ -132,12 +132,7 @@ class TuneView(JobViewMixin, QWidget):
         form.addRow("Test size", self.test_spin)
         form.addRow("Seed", self.seed_spin)
 
-        self.start_button = QPushButton("Start tuning")
-        self.start_button.setObjectName("primary")
-        self.start_button.clicked.connect(self.start_tune)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_tune)
+        self.start_button, self.cancel_button = start_and_cancel("Start tuning", self.start_tune, self.cancel_tune)
         self._buttons = QHBoxLayout()
         self._buttons.setContentsMargins(8, 4, 8, 4)
         self._buttons.addWidget(self.start_button, 1)
@@ -145,8 +140,7 @@ class TuneView(JobViewMixin, QWidget):
         return box
 
     def _build_results(self) -> QWidget:
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
+        self.progress = job_progress_bar()
         self.time_label = QLabel("Not running")
         self.time_label.setObjectName("hint")
         self.plot = LivePlot("Trial scores", "score", x_label="trial")
