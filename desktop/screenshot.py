@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-DEMO_ALGORITHMS = ("xgboost", "lightgbm", "gradient_boosting", "hist_gradient_boosting", "sgd", "mlp")
+from mlcore.vocab import DEMO_MODELS as DEMO_ALGORITHMS
 
 
 def render_screenshot(app: Any, window: Any, path: Path, demo_train: bool = False, timeout_s: float = 120.0) -> int:

@@ -13,6 +13,7 @@ from mlcore.jobs import JobContext
 from mlcore.registry import orm, store
 from mlcore.registry.entities import ExperimentInfo, JobInfo
 from mlcore.registry.orm import utcnow
+from mlcore.vocab import DEFAULT_MODELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,10 +22,7 @@ if TYPE_CHECKING:
 
 
 # what compare cross-validates when no models are named, by task
-COMPARE_DEFAULTS = {
-    "classification": ("random_forest", "xgboost", "logistic"),
-    "regression": ("random_forest", "xgboost", "ridge"),
-}
+COMPARE_DEFAULTS = DEFAULT_MODELS
 
 
 def _features_and_groups(frame: "pd.DataFrame", target: str, cv_kind: str,

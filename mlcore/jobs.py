@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from mlcore.errors import JobCancelled
+from mlcore.vocab import metric_kind
 
 __all__ = [
     "JobCancelled",
@@ -27,10 +28,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class MetricEvent:
+    """One point of a curve; ``kind`` is "loss" (lower is better) or "score", from :mod:`mlcore.vocab`."""
+
     step: int
     name: str
     value: float
     split: str
+    kind: str = "score"
 
 
 class JobContext:
@@ -61,7 +65,7 @@ class JobContext:
         self._on_progress(min(1.0, max(0.0, float(fraction))), message)
 
     def metric(self, step: int, name: str, value: float, split: str = "validation") -> None:
-        self._on_metric(MetricEvent(int(step), name, float(value), split))
+        self._on_metric(MetricEvent(int(step), name, float(value), split, metric_kind(name)))
 
     def log(self, message: str) -> None:
         self._on_log(message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from mlcore import vocab
 from mlcore.cli._common import emit, make_ctx, table
 
 
@@ -45,8 +46,8 @@ def register(sub, common) -> None:
     p = dsub.add_parser("clean", parents=[common], help="clean a dataset into a new dataset")
     p.add_argument("--dataset", required=True)
     p.add_argument("--missing-strategy", default="mean",
-                   choices=["mean", "median", "mode", "drop", "forward_fill", "backward_fill"])
-    p.add_argument("--outlier-method", default="none", choices=["iqr", "zscore", "none"])
+                   choices=vocab.MISSING_STRATEGIES)
+    p.add_argument("--outlier-method", default="none", choices=vocab.OUTLIER_METHODS)
     p.add_argument("--outlier-threshold", type=float, default=3.0)
     p.add_argument("--name", help="name of the cleaned dataset")
     p.add_argument("--dry-run", action="store_true", help="report the counts without saving")
@@ -55,9 +56,9 @@ def register(sub, common) -> None:
     p.add_argument("--dataset", required=True)
     p.add_argument("--target")
     p.add_argument("--method", default="tree_importance",
-                   choices=["correlation", "mutual_info", "rfe", "tree_importance", "statistical", "chi2"])
+                   choices=vocab.SELECTION_METHODS)
     p.add_argument("--n-features", type=int, default=10)
-    p.add_argument("--task", choices=["classification", "regression"])
+    p.add_argument("--task", choices=vocab.TASKS)
     p.set_defaults(func=cmd_select)
     p = dsub.add_parser("split", parents=[common], help="train/validation/test counts")
     p.add_argument("--dataset", required=True)

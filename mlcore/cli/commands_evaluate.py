@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from mlcore import vocab
 from mlcore.cli._common import emit, make_ctx, table
 
 
@@ -11,7 +12,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("evaluate", parents=[common], help="evaluate a job or model version")
     p.add_argument("id", help="a completed job id, a model id, NAME:VERSION or NAME@production")
     p.add_argument("--dataset", help="evaluate on another dataset (all its rows)")
-    p.add_argument("--split", default="test", choices=["test", "validation", "train", "all"])
+    p.add_argument("--split", default="test", choices=vocab.SPLITS)
     p.add_argument("--report", metavar="FILE.html", help="write the HTML report here")
     p.add_argument("--plots", metavar="DIR", help="save every figure as PNG here")
     p.add_argument("--threshold-by", metavar="f1|youden|precision=0.9|recall=0.8",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from mlcore import vocab
 from mlcore.cli._common import emit, make_ctx, table
 
 
@@ -20,7 +21,7 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_deploy)
     p = msub.add_parser("list", parents=[common])
     p.add_argument("--name")
-    p.add_argument("--status", choices=["training", "staged", "production", "archived"])
+    p.add_argument("--status", choices=vocab.MODEL_STATUSES)
     p.set_defaults(func=cmd_list)
     p = msub.add_parser("show", parents=[common])
     p.add_argument("model")
@@ -48,7 +49,7 @@ def register(sub, common) -> None:
     p.add_argument("file")
     p.add_argument("--name", required=True)
     p.add_argument("--version")
-    p.add_argument("--task", required=True, choices=["classification", "regression"])
+    p.add_argument("--task", required=True, choices=vocab.TASKS)
     p.add_argument("--trust", help="comma-separated types to trust after reading the audit")
     p.set_defaults(func=cmd_import_model)
 
@@ -89,7 +90,7 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("export", parents=[common], help="export a model version")
     p.add_argument("model")
-    p.add_argument("--format", required=True, choices=["joblib", "skops", "onnx", "card"])
+    p.add_argument("--format", required=True, choices=vocab.EXPORT_FORMATS)
     p.add_argument("--output", required=True, help="file or folder")
     p.set_defaults(func=cmd_export)
 
@@ -128,7 +129,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for m in models:
         headline = next((f"{k} {v:.4f}" for k, v in m.metrics.items()
-                         if k in ("accuracy", "r2") and isinstance(v, float)), "")
+                         if k in vocab.HEADLINE_METRICS and isinstance(v, float)), "")
         rows.append([m.id[:8], m.name, m.version, m.status, m.algorithm, headline,
                      m.created_at.strftime("%Y-%m-%d %H:%M")])
     emit(args, {"status": "success", "models": [m.summary() for m in models]},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from mlcore import vocab
 from mlcore.cli._common import emit, make_ctx, table
 
 
@@ -11,10 +12,10 @@ def register(sub, common) -> None:
     p = sub.add_parser("compare", parents=[common], help="cross-validate several models (live progress)")
     p.add_argument("--dataset", required=True)
     p.add_argument("--target")
-    p.add_argument("--task", choices=["classification", "regression"])
+    p.add_argument("--task", choices=vocab.TASKS)
     p.add_argument("--models", required=True, help="comma-separated algorithm names, e.g. logistic,knn,xgboost")
     p.add_argument("--cv", type=int, default=5, help="number of cross-validation folds")
-    p.add_argument("--cv-kind", default="auto", choices=["auto", "kfold", "stratified", "timeseries", "group"],
+    p.add_argument("--cv-kind", default="auto", choices=vocab.CV_KINDS,
                    help="auto: stratified for classification, kfold for regression")
     p.add_argument("--group-column", help="with --cv-kind group: rows sharing this column's value stay in one fold")
     p.add_argument("--metric", help="primary metric (accuracy, roc_auc, f1_macro, balanced_accuracy, log_loss; "
@@ -26,13 +27,13 @@ def register(sub, common) -> None:
     p = sub.add_parser("tune", parents=[common], help="tune one algorithm's hyperparameters (live trials)")
     p.add_argument("--dataset", required=True)
     p.add_argument("--target")
-    p.add_argument("--task", choices=["classification", "regression"])
+    p.add_argument("--task", choices=vocab.TASKS)
     p.add_argument("--algorithm", required=True)
-    p.add_argument("--method", default="optuna", choices=["grid", "random", "optuna"])
+    p.add_argument("--method", default="optuna", choices=vocab.TUNING_METHODS)
     p.add_argument("--n-trials", type=int, default=50)
     p.add_argument("--timeout", type=float, help="stop starting new trials after this many seconds")
     p.add_argument("--cv", type=int, default=5)
-    p.add_argument("--cv-kind", default="auto", choices=["auto", "kfold", "stratified", "timeseries", "group"],
+    p.add_argument("--cv-kind", default="auto", choices=vocab.CV_KINDS,
                    help="auto: stratified for classification, kfold for regression")
     p.add_argument("--group-column", help="with --cv-kind group: rows sharing this column's value stay in one fold")
     p.add_argument("--metric")

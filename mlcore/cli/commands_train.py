@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from mlcore import vocab
 from mlcore.cli._common import emit, make_ctx, parse_json_option, table
 
 
@@ -11,14 +12,14 @@ def register(sub, common) -> None:
     p = sub.add_parser("train", parents=[common], help="train one model (live progress)")
     p.add_argument("--dataset", required=True)
     p.add_argument("--target")
-    p.add_argument("--task", choices=["classification", "regression"])
+    p.add_argument("--task", choices=vocab.TASKS)
     p.add_argument("--algorithm", required=True)
     p.add_argument("--params", help="hyperparameters as JSON, e.g. '{\"n_estimators\": 200}'")
     p.add_argument("--test-size", type=float, default=0.2)
     p.add_argument("--validation-size", type=float, default=0.1)
     p.add_argument("--no-stratify", dest="stratify", action="store_false")
     p.add_argument("--time-column")
-    p.add_argument("--scaling", choices=["standard", "minmax", "robust", "none"])
+    p.add_argument("--scaling", choices=vocab.SCALINGS)
     p.add_argument("--feature-selection", metavar="METHOD:N", help="e.g. tree_importance:10")
     p.add_argument("--early-stopping", action="store_true")
     p.add_argument("--patience", type=int, default=10)
@@ -52,7 +53,7 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_recipe_show)
 
     p = sub.add_parser("algorithms", parents=[common], help="list the algorithm catalog")
-    p.add_argument("--task", choices=["classification", "regression"])
+    p.add_argument("--task", choices=vocab.TASKS)
     p.set_defaults(func=cmd_algorithms)
 
 

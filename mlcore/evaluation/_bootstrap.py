@@ -23,15 +23,14 @@ from mlcore.evaluation._common import (
 )
 from mlcore.jobs import JobContext
 
-BINARY_DEFAULT = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "f1_macro", "roc_auc", "mcc", "log_loss")
-MULTICLASS_DEFAULT = ("accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "roc_auc", "mcc", "log_loss")
-REGRESSION_DEFAULT = ("r2", "rmse", "mae", "mape", "explained_variance", "median_absolute_error")
+from mlcore.vocab import INTERVAL_METRICS, PER_CLASS_METRICS, REPORT_METRICS
 
-CLASSIFICATION_METRICS = frozenset(
-    BINARY_DEFAULT + MULTICLASS_DEFAULT
-    + ("precision_macro", "recall_macro", "precision_weighted", "recall_weighted")
-)
-REGRESSION_METRICS = frozenset(REGRESSION_DEFAULT + ("explained_variance", "median_absolute_error"))
+BINARY_DEFAULT = INTERVAL_METRICS["binary"]
+MULTICLASS_DEFAULT = INTERVAL_METRICS["multiclass"]
+REGRESSION_DEFAULT = INTERVAL_METRICS["regression"]
+
+CLASSIFICATION_METRICS = frozenset(BINARY_DEFAULT + MULTICLASS_DEFAULT + REPORT_METRICS["binary"])
+REGRESSION_METRICS = frozenset(REGRESSION_DEFAULT)
 
 _CELLS_PER_CHUNK = 4_000_000  # resamples x rows held in memory at once
 
@@ -97,7 +96,7 @@ def _classification_fns(yt, yp, proba, classes, metrics) -> dict[str, Callable[[
         t, v = by_class(c, i)
         return _safe_div((v * t).sum(axis=1), t.sum(axis=1))
 
-    for i, name in enumerate(("precision", "recall", "f1")):
+    for i, name in enumerate(PER_CLASS_METRICS):
         if binary:
             fns[name] = lambda c, i=i: by_class(c, i)[1][:, 1]
         fns[f"{name}_macro"] = lambda c, i=i: by_class(c, i)[1].mean(axis=1)

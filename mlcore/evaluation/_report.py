@@ -11,26 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlcore import vocab
 from mlcore.evaluation._errors import prediction_examples, worst_predictions
 from mlcore.evaluation._figures import FIGURE_TITLES, available_figure_kinds, figure_png, make_figure
 
 SECTIONS = ("Summary", "Metrics", "Figures", "Per-class report", "Error analysis", "Prediction examples", "Metadata")
 
-METRIC_LABELS = {
-    "accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "precision": "Precision",
-    "recall": "Recall", "f1": "F1", "precision_macro": "Precision (macro)", "recall_macro": "Recall (macro)",
-    "f1_macro": "F1 (macro)", "precision_weighted": "Precision (weighted)", "recall_weighted": "Recall (weighted)",
-    "f1_weighted": "F1 (weighted)", "roc_auc": "ROC-AUC", "log_loss": "Log loss", "mcc": "MCC",
-    "r2": "R²", "rmse": "RMSE", "mae": "MAE", "mape": "MAPE", "explained_variance": "Explained variance",
-    "median_absolute_error": "Median absolute error",
-}
-_TABLE_METRICS = {
-    "binary": ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "precision_macro", "recall_macro",
-               "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "log_loss", "mcc"),
-    "multiclass": ("accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro",
-                   "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "log_loss", "mcc"),
-    "regression": ("r2", "rmse", "mae", "mape", "explained_variance", "median_absolute_error"),
-}
+METRIC_LABELS = {name: m.label for name, m in vocab.METRICS.items()}
+_TABLE_METRICS = vocab.REPORT_METRICS
 
 
 def _fmt(value: Any, metric: str = "") -> str:

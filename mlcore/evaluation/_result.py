@@ -22,11 +22,7 @@ from mlcore.evaluation._metrics import classification_metrics, regression_metric
 from mlcore.evaluation._threshold import apply_threshold
 from mlcore.jobs import JobContext
 
-HEADLINE = {
-    "binary": ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "mcc"),
-    "multiclass": ("accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "roc_auc", "log_loss", "mcc"),
-    "regression": ("r2", "rmse", "mae", "mape", "explained_variance", "median_absolute_error"),
-}
+from mlcore.vocab import EVALUATION_METRICS as HEADLINE
 
 
 @dataclass

@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 from mlcore.errors import ConfigError
 from mlcore.models._spec import Abilities, AlgorithmSpec, ParamSpec, make_spec
+from mlcore.vocab import DEFAULT_MODELS
 
 CLS, REG = "classification", "regression"
 ENSEMBLE_NAMES = ("voting", "stacking", "bagging")
@@ -108,7 +109,7 @@ def ensemble_specs(member_names: dict[str, list[str]]) -> list[AlgorithmSpec]:
     for task in (CLS, REG):
         names = tuple(member_names[task])
         linear = "logistic" if task == CLS else "ridge"
-        members = ParamSpec("estimators", "multichoice", ("random_forest", "xgboost", linear), low=2, choices=names,
+        members = ParamSpec("estimators", "multichoice", DEFAULT_MODELS[task], low=2, choices=names,
                             help="Catalog models to combine (two or more).")
         voting_params = [members]
         if task == CLS:
@@ -119,7 +120,7 @@ def ensemble_specs(member_names: dict[str, list[str]]) -> list[AlgorithmSpec]:
             Abilities(probabilities=task == CLS, sample_weight=False),
             search=["voting"] if task == CLS else [], grid={"voting": ["soft", "hard"]} if task == CLS else {},
         ))
-        stack_members = ParamSpec("estimators", "multichoice", ("random_forest", "xgboost"), low=2, choices=names,
+        stack_members = ParamSpec("estimators", "multichoice", DEFAULT_MODELS[task][:2], low=2, choices=names,
                                   help="Base models whose out-of-fold predictions feed the meta model.")
         out.append(make_spec(
             "stacking", task, "Stacking Ensemble",

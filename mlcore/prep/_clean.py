@@ -9,8 +9,7 @@ import pandas as pd
 
 from mlcore.errors import ConfigError, DataValidationError
 
-MISSING_STRATEGIES = ("mean", "median", "mode", "drop", "forward_fill", "backward_fill")
-OUTLIER_METHODS = ("iqr", "zscore", "none")
+from mlcore.vocab import MISSING_STRATEGIES, OUTLIER_METHODS
 
 
 def _numeric_columns(df: pd.DataFrame) -> list[str]:

@@ -8,16 +8,18 @@ from typing import Any
 
 from mlcore.errors import ConfigError
 
-NUMERIC_IMPUTATIONS = ("mean", "median", "most_frequent", "constant")
-CATEGORICAL_IMPUTATIONS = ("most_frequent", "constant")
-ENCODINGS = ("onehot", "ordinal", "frequency")
-HIGH_CARDINALITY_ENCODINGS = ("frequency", "ordinal")
-DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "minute", "dayofyear", "quarter")
-SCALINGS = ("standard", "minmax", "robust", "none")
-SELECTION_METHODS = ("correlation", "mutual_info", "rfe", "tree_importance", "statistical", "chi2")
-OUTLIER_METHODS = ("iqr", "zscore", "none")
-OUTLIER_ACTIONS = ("remove", "clip")
-CLASS_WEIGHTS = (None, "balanced")
+from mlcore.vocab import (  # noqa: F401 - re-exported: the preparation options
+    CATEGORICAL_IMPUTATIONS,
+    CLASS_WEIGHTS,
+    DATETIME_PARTS,
+    ENCODINGS,
+    HIGH_CARDINALITY_ENCODINGS,
+    NUMERIC_IMPUTATIONS,
+    OUTLIER_ACTIONS,
+    OUTLIER_METHODS,
+    SCALINGS,
+    SELECTION_METHODS,
+)
 
 
 def _choice(name: str, value: Any, allowed: tuple) -> None:

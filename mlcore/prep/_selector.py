@@ -11,8 +11,8 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from mlcore.errors import ConfigError, DataValidationError
 
-METHODS = ("correlation", "mutual_info", "rfe", "tree_importance", "statistical", "chi2")
-TASKS = ("classification", "regression")
+from mlcore.vocab import SELECTION_METHODS as METHODS
+from mlcore.vocab import TASKS
 
 
 def _class_indicators(y: np.ndarray) -> np.ndarray:

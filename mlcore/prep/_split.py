@@ -11,7 +11,7 @@ import pandas as pd
 
 from mlcore.errors import ConfigError, DataValidationError
 
-CV_KINDS = ("auto", "kfold", "stratified", "timeseries", "group")
+from mlcore.vocab import CV_KINDS
 
 
 @dataclass

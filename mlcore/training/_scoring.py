@@ -49,7 +49,9 @@ class FitData:
 
 def names_for(task: str) -> tuple[str, str]:
     """(loss name, metric name) reported for a task."""
-    return ("log_loss", "accuracy") if task == "classification" else ("rmse", "r2")
+    from mlcore.vocab import CURVE_METRICS
+
+    return CURVE_METRICS["classification" if task == "classification" else "regression"]
 
 
 def log_loss(y_enc: np.ndarray, proba: np.ndarray) -> float:

@@ -9,9 +9,10 @@ import numpy as np
 
 from mlcore.errors import ConfigError
 
-CLASSIFICATION_METRICS = ("accuracy", "roc_auc", "f1_macro", "balanced_accuracy", "log_loss")
-REGRESSION_METRICS = ("r2", "rmse", "mae")
-LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
+from mlcore import vocab
+
+CLASSIFICATION_METRICS = vocab.SELECTION_METRICS["classification"]
+REGRESSION_METRICS = vocab.SELECTION_METRICS["regression"]
 NEEDS_PROBABILITIES = frozenset({"roc_auc", "log_loss"})
 
 
@@ -39,7 +40,7 @@ def resolve_metric(metric: str | None, task: str) -> str:
 
 
 def higher_is_better(metric: str) -> bool:
-    return metric not in LOWER_IS_BETTER
+    return vocab.higher_is_better(metric)
 
 
 def is_better(a: float, b: float, metric: str) -> bool:

@@ -17,10 +17,7 @@ import numpy as np
 from mlcore.errors import ConfigError
 from mlcore.jobs import JobContext
 
-DEFAULT_MODELS = {
-    "classification": ["random_forest", "xgboost", "lightgbm", "logistic"],
-    "regression": ["random_forest", "xgboost", "lightgbm", "ridge"],
-}
+from mlcore.vocab import DEFAULT_MODELS
 
 
 def prep_mode(X: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop.tabs.registry.common import fmt_interval, fmt_number
+from mlcore import vocab
 
 SKIP = {"confusion_matrix", "labels", "per_class", "positive_label", "n_rows"}
 
@@ -23,7 +24,7 @@ def metric_rows(result: Any) -> list[tuple[str, str, str]]:
         rows.append((name, fmt_number(value), fmt_interval(intervals.get(name))))
     per_class = metrics.get("per_class") or {}
     for label, stats in per_class.items():
-        for stat in ("precision", "recall", "f1"):
+        for stat in vocab.PER_CLASS_METRICS:
             if isinstance(stats.get(stat), (int, float)):
                 rows.append((f"{stat} [{label}]", fmt_number(stats[stat]), "—"))
     rows.append(("rows", str(metrics.get("n_rows", result.n_rows)), ""))

@@ -8,6 +8,8 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from mlcore import vocab
+
 STEPS = 100  # the slider moves in steps of 0.01
 
 
@@ -31,7 +33,7 @@ class ThresholdPanel(QWidget):
         self.positive_label = QLabel("")
         self.positive_label.setObjectName("hint")
         self.positive_label.setWordWrap(True)
-        self.labels = {name: QLabel("—") for name in ("precision", "recall", "f1", "accuracy", "n_predicted_positive")}
+        self.labels = {name: QLabel("—") for name in (*vocab.THRESHOLD_METRICS, "n_predicted_positive")}
         form = QFormLayout()
         form.addRow("Precision", self.labels["precision"])
         form.addRow("Recall", self.labels["recall"])

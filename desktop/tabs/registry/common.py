@@ -9,11 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
+from mlcore import vocab
+
 STATUS_COLORS = {"production": "#2e7d32", "staged": "#1565c0", "training": "#6d6d6d", "archived": "#9e9e9e"}
 STATUS_BACKGROUNDS = {"production": "#e3f2e5", "staged": "#e3edf9", "training": "#f0f0f0", "archived": "#f5f5f5"}
 # the application's #danger style stays red when disabled; this one greys out
 DANGER_STYLE = "QPushButton { color: #b3261e; } QPushButton:disabled { color: #9aa0a6; }"
-HEADLINE_KEYS = ("accuracy", "f1", "roc_auc", "r2", "rmse", "mae")
+HEADLINE_KEYS = vocab.HEADLINE_METRICS
 
 
 def headline_metric(metrics: dict[str, Any] | None) -> tuple[str, float] | None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlcore import vocab
 from desktop.tabs.training.job_view import JobViewMixin
 from desktop.widgets.job_panel import job_progress_bar, progress_over_results, start_and_cancel
 from desktop.plots.bar_chart_cv import CVBarChart
@@ -20,10 +21,6 @@ from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is
 from desktop.tabs.training.handoff import send_to_train_view
 from desktop.workers import JobWorker
 
-DEFAULT_MODELS = {
-    "classification": ["logistic", "random_forest", "decision_tree", "knn", "naive_bayes"],
-    "regression": ["ridge", "lasso", "random_forest", "decision_tree", "knn"],
-}
 HEADERS = ["Rank", "Model", "Mean", "± Std", "p vs best", "Fit time (s)", "Other metrics"]
 BEST_BRUSH = QBrush(QColor("#dcebd9"))
 FAILED_BRUSH = QBrush(QColor("#9aa0a6"))
@@ -138,7 +135,7 @@ class CompareView(JobViewMixin, QWidget):
     # -- choices -------------------------------------------------------------------------------
     def _fill_models(self, task: str) -> None:
         specs = self.services.guarded(self.ws.list_algorithms, task) or []
-        wanted = self.services.recall(f"compare/models/{task}") or DEFAULT_MODELS.get(task, [])
+        wanted = self.services.recall(f"compare/models/{task}") or list(vocab.DEFAULT_MODELS.get(task, ()))
         if isinstance(wanted, str):
             wanted = [wanted]
         self.model_list.clear()

@@ -8,14 +8,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel
 
 from desktop.widgets.dataset_picker import DatasetPicker
+from mlcore import vocab
 
 NO_RECIPE = "(no recipe)"
-TASKS = ["classification", "regression"]
-TASK_METRICS = {
-    "classification": ["accuracy", "roc_auc", "f1_macro", "balanced_accuracy", "log_loss"],
-    "regression": ["r2", "rmse", "mae"],
-}
-LOWER_IS_BETTER = {"log_loss", "rmse", "mae"}
+TASKS = list(vocab.TASKS)
+TASK_METRICS = {task: list(names) for task, names in vocab.SELECTION_METRICS.items()}
 
 
 class DataChoice(QGroupBox):
@@ -103,4 +100,4 @@ class DataChoice(QGroupBox):
 
 
 def lower_is_better(metric: str) -> bool:
-    return metric in LOWER_IS_BETTER
+    return not vocab.higher_is_better(metric)

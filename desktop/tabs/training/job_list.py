@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from mlcore import vocab
+
 STATUS_COLORS = {
     "completed": "#2e7d32", "running": "#1565c0", "pending": "#6d6d6d", "failed": "#c62828",
     "cancelled": "#ef6c00", "interrupted": "#8e24aa",
@@ -91,7 +93,7 @@ def _headline(job: Any) -> str:
     if job.error:
         return str(job.error).splitlines()[0][:80]
     metrics = test_metrics(job)
-    for key in ("accuracy", "f1", "roc_auc", "r2", "rmse", "mae"):
+    for key in vocab.HEADLINE_METRICS:
         if key in metrics:
             return f"test {key} {metrics[key]:.4g}"
     return ""

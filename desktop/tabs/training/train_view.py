@@ -19,17 +19,12 @@ from desktop.tabs.training.job_list import JobTable, job_summary
 from desktop.tabs.training.param_form import ParamForm
 from desktop.widgets.dataset_picker import DatasetPicker
 from desktop.workers import JobWorker
+from mlcore import vocab
 from mlcore.jobs import MetricEvent
 
 NO_RECIPE = "(no recipe — choose below)"
-TASKS = ["classification", "regression"]
-SCALINGS = ["default", "standard", "minmax", "robust", "none"]  # default: the recipe's
-
-
-def is_loss(name: str) -> bool:
-    """Whether a metric name is a loss (lower is better), drawn in the loss plot."""
-    lowered = name.lower()
-    return lowered.endswith("loss") or lowered in {"rmse", "mse", "mae", "l1", "l2", "deviance", "huber"}
+TASKS = list(vocab.TASKS)
+SCALINGS = ["default", *vocab.SCALINGS]  # default: the recipe's
 
 
 class TrainView(QWidget):
@@ -307,14 +302,14 @@ class TrainView(QWidget):
 
     def _on_worker_metrics(self, events: list[MetricEvent]) -> None:
         # group the batch per curve so each curve grows by one vectorised append
-        grouped: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        grouped: dict[tuple[str, str, str], tuple[list[int], list[float]]] = {}
         for e in events:
-            xs, ys = grouped.setdefault((e.name, e.split), ([], []))
+            xs, ys = grouped.setdefault((e.name, e.split, e.kind), ([], []))
             xs.append(e.step)
             ys.append(e.value)
-        for (name, split), (xs, ys) in grouped.items():
+        for (name, split, kind), (xs, ys) in grouped.items():
             self.metric_counts[(name, split)] += len(xs)
-            plot = self.loss_plot if is_loss(name) else self.metric_plot
+            plot = self.loss_plot if kind == "loss" else self.metric_plot
             plot.add_points(f"{split} {name}", xs, ys)
             plot.set_y_label(name)
 

@@ -18,9 +18,10 @@ from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is
 from desktop.tabs.training.handoff import send_to_train_view
 from desktop.tabs.training.trial_tables import BestParamsTable, TrialTable, best_number, num
 from desktop.workers import JobWorker
+from mlcore import vocab
 
 METHODS = [("optuna", "Optuna (TPE)"), ("random", "Random search"), ("grid", "Grid search")]
-HEADLINE_METRICS = ("accuracy", "f1_macro", "roc_auc", "r2", "rmse", "mae")
+HEADLINE_METRICS = vocab.HEADLINE_METRICS
 COMPLETE, PRUNED, BEST = "complete trials", "pruned trials", "best so far"
 
 
