@@ -62,7 +62,7 @@ def main() -> None:
         read_s = time.perf_counter() - t0
 
         raw = best_of(lambda: pipeline.predict(frame), args.repeats)
-        ours = best_of(lambda: ws._predict_with(info, frame, "bench", ctx=__import__("mlcore.jobs").jobs.JobContext()),
+        ours = best_of(lambda: ws.prediction.predict_with(info, frame, "bench", ctx=__import__("mlcore.jobs").jobs.JobContext()),
                        args.repeats)
         t0 = time.perf_counter()
         ws.predict_file(path, tmp / "out.parquet", model_id=model.id)

@@ -33,12 +33,17 @@ def load_artifact(path: Path, expected_sha256: str) -> Any:
     """Load a workspace artifact after checking it is byte-for-byte what was saved."""
     import joblib
 
+    verify_artifact(path, expected_sha256)
+    return joblib.load(path)
+
+
+def verify_artifact(path: Path, expected_sha256: str, actual: str | None = None) -> None:
+    """Refuse a missing artifact or one whose sha256 (``actual`` when already computed) is not ``expected``."""
     if not path.exists():
         raise ArtifactIntegrityError(f"The model file {path} is missing.")
-    actual = sha256_file(path)
+    actual = actual or sha256_file(path)
     if actual != expected_sha256:
         raise ArtifactIntegrityError(
             f"The model file {path} was changed after it was saved (sha256 {actual[:12]}… "
             f"instead of {expected_sha256[:12]}…); refusing to load it."
         )
-    return joblib.load(path)

@@ -110,7 +110,7 @@ class TrainingDashboard:
                               params: dict | None = None) -> Any:
         """Fit ``model`` (an estimator or a catalog algorithm name); returns the fitted model."""
         from mlcore.models import get_algorithm
-        from mlcore.training.monitor import fit_monitored
+        from mlcore.training import fit_monitored
 
         if model is None:
             raise ConfigError("No model to train: pass an estimator or an algorithm name "
@@ -144,7 +144,7 @@ class ModelDeployment:
                    feature_names: list[str] | None = None, target_name: str | None = None,
                    training_samples: int | None = None, description: str | None = None,
                    tags: list[str] | None = None, threshold: float | None = None) -> str:
-        from mlcore.evaluation._common import to_python
+        from mlcore.jsonsafe import json_safe as to_python
 
         info = self.workspace.register_model(
             model, name=name, version=version, task_type=task_type, algorithm=algorithm,
@@ -200,7 +200,7 @@ def __getattr__(name: str) -> Any:
 
         return ModelEvaluator
     if name == "ModelSelector":
-        from mlcore.tuning.selector import ModelSelector
+        from mlcore.tuning import ModelSelector
 
         return ModelSelector
     raise AttributeError(f"module 'mlcore.sdk' has no attribute {name!r}")

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "TASKS", "Metric", "METRICS", "metric", "metric_kind", "higher_is_better",
+    "TASKS", "Metric", "METRICS", "metric", "metric_kind", "higher_is_better", "check_choice",
     "SELECTION_METRICS", "EVALUATION_METRICS", "INTERVAL_METRICS", "REPORT_METRICS", "CURVE_METRICS", "PER_CLASS_METRICS", "THRESHOLD_METRICS",
     "HEADLINE_METRICS", "DEFAULT_MODELS", "DEMO_MODELS",
     "MISSING_STRATEGIES", "OUTLIER_METHODS", "OUTLIER_ACTIONS", "SCALINGS", "NUMERIC_IMPUTATIONS",
     "CATEGORICAL_IMPUTATIONS", "ENCODINGS", "HIGH_CARDINALITY_ENCODINGS", "DATETIME_PARTS",
     "SELECTION_METHODS", "CLASS_WEIGHTS", "CV_KINDS", "TUNING_METHODS", "SPLITS", "MODEL_STATUSES",
-    "JOB_KINDS", "JOB_STATUSES", "EXPORT_FORMATS",
+    "JOB_KINDS", "UTILITY_JOB_KINDS", "JOB_STATUSES", "EXPORT_FORMATS",
 ]
 
 TASKS = ("classification", "regression")
@@ -90,6 +90,14 @@ def higher_is_better(name: str) -> bool:
     return metric_kind(name) == "score"
 
 
+def check_choice(value: object, allowed: tuple, what: str) -> None:
+    """ConfigError unless ``value`` is None or one of ``allowed`` (a request's filter or option)."""
+    if value is not None and value not in allowed:
+        from mlcore.errors import ConfigError
+
+        raise ConfigError(f"{what} must be one of {list(allowed)}, not {value!r}.")
+
+
 # what model selection (compare, tune) can score on; the first is the default
 SELECTION_METRICS = {
     "classification": ("accuracy", "roc_auc", "f1_macro", "balanced_accuracy", "log_loss"),
@@ -151,5 +159,7 @@ SPLITS = ("test", "validation", "train", "all")
 # -- registry and jobs ----------------------------------------------------------------
 MODEL_STATUSES = ("training", "staged", "production", "archived")
 JOB_KINDS = ("train", "compare", "tune", "evaluate", "predict-file", "export", "clean")
+# jobs that fit no model (kept off the Training tab's job list)
+UTILITY_JOB_KINDS = ("evaluate", "predict-file", "export", "clean")
 JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled", "interrupted")
 EXPORT_FORMATS = ("joblib", "skops", "onnx", "card")

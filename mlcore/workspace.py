@@ -1,36 +1,56 @@
-"""Workspace: the one service layer that the GUI, the CLI and the SDK call.
+"""Workspace: the facade the GUI, the CLI, the SDK and the REST server call.
 
 A workspace is a folder: ``workbench.db`` (SQLite, unless ``MLWB_DB_URL`` says otherwise),
 ``datasets/`` (imported data as Parquet), ``jobs/<id>/`` (trained pipelines), ``models/``
 (deployed versions), ``optuna.db``, ``reports/`` and ``logs/``.
 
-Each operation lives in a mixin module beside this one (datasets, preparation, training,
-registry); this class only owns the folder and the database.
+The work is done by the services of :mod:`mlcore.service`, built here with their collaborators
+(read ``__init__`` to follow a value from import to prediction). Every public method below
+forwards to one service method, with that method's signature and docstring.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
+from typing import Any, Callable
 
-from mlcore._ws_datasets import DatasetOps
-from mlcore._ws_deploy import DeploymentOps
-from mlcore._ws_evaluation import EvaluationOps
-from mlcore._ws_preparation import PreparationOps
-from mlcore._ws_registry import RegistryOps
-from mlcore._ws_selection import SelectionOps
-from mlcore._ws_training import TrainingOps
 from mlcore.paths import resolve_home
-from mlcore.registry.db import Database
+from mlcore.registry import Registry
+from mlcore.service import (
+    ABService,
+    DatasetService,
+    EvaluationService,
+    ExportService,
+    JobRunner,
+    JobService,
+    ModelHandles,
+    ModelService,
+    PredictionService,
+    PreparationService,
+    SelectionService,
+    TrainingService,
+)
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Workspace"]
 
 
-class Workspace(DatasetOps, PreparationOps, TrainingOps, SelectionOps, RegistryOps, DeploymentOps,
-                EvaluationOps):
+def _to(service: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """A facade method that calls ``self.<service>.<method>`` (same name, signature and docstring)."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def forward(self: "Workspace", *args: Any, **kwargs: Any) -> Any:
+        return getattr(getattr(self, service), name)(*args, **kwargs)
+
+    return forward
+
+
+class Workspace:
     """All operations of the seed's API, on one workspace folder."""
 
     def __init__(self, home: str | os.PathLike | None = None, db_url: str | None = None) -> None:
@@ -39,15 +59,30 @@ class Workspace(DatasetOps, PreparationOps, TrainingOps, SelectionOps, RegistryO
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         db_path = self.home / "workbench.db"
         url = db_url or os.environ.get("MLWB_DB_URL") or f"sqlite:///{db_path}"
-        self.db = Database(url, db_path if url.startswith("sqlite") else None)
-        self._mark_interrupted_jobs()
+        self.registry = Registry(url, db_path if url.startswith("sqlite") else None)
+        self.db = self.registry.db
+        runner = JobRunner(self.registry.jobs, self.home)
+        self.runner = runner
+        self.datasets = DatasetService(self.home, self.registry.datasets)
+        self.jobs = JobService(self.home, self.registry.jobs)
+        self.preparation = PreparationService(self.datasets, self.registry.recipes, runner)
+        self.training = TrainingService(self.datasets, self.preparation, self.jobs, runner)
+        self.selection = SelectionService(self.datasets, self.preparation, self.jobs, self.registry.jobs, runner,
+                                          self.optuna_storage)
+        self.models = ModelService(self.home, self.registry.models, self.jobs, self.datasets)
+        self.handles = ModelHandles(self.datasets, self.jobs, self.models)
+        self.evaluation = EvaluationService(self.handles, self.models, runner)
+        self.export = ExportService(self.handles, runner)
+        self.prediction = PredictionService(self.models, self.registry.ab, runner)
+        self.ab = ABService(self.models, self.registry.ab)
+        runner.mark_interrupted()
 
     @property
     def optuna_storage(self) -> str:
         return f"sqlite:///{self.home / 'optuna.db'}"
 
     def close(self) -> None:
-        self.db.dispose()
+        self.registry.close()
 
     def __enter__(self) -> "Workspace":
         return self
@@ -57,3 +92,77 @@ class Workspace(DatasetOps, PreparationOps, TrainingOps, SelectionOps, RegistryO
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.home)!r})"
+
+    # -- datasets -------------------------------------------------------------------
+    inspect_file = _to("datasets", DatasetService.inspect_file)
+    import_dataset = _to("datasets", DatasetService.import_dataset)
+    list_samples = _to("datasets", DatasetService.list_samples)
+    import_sample = _to("datasets", DatasetService.import_sample)
+    list_datasets = _to("datasets", DatasetService.list_datasets)
+    get_dataset = _to("datasets", DatasetService.get_dataset)
+    find_dataset = _to("datasets", DatasetService.find_dataset)
+    load_frame = _to("datasets", DatasetService.load_frame)
+    set_target = _to("datasets", DatasetService.set_target)
+    delete_dataset = _to("datasets", DatasetService.delete_dataset)
+
+    # -- preparation ----------------------------------------------------------------
+    clean = _to("preparation", PreparationService.clean)
+    select_features = _to("preparation", PreparationService.select_features)
+    split = _to("preparation", PreparationService.split)
+    save_recipe = _to("preparation", PreparationService.save_recipe)
+    get_recipe = _to("preparation", PreparationService.get_recipe)
+    list_recipes = _to("preparation", PreparationService.list_recipes)
+    delete_recipe = _to("preparation", PreparationService.delete_recipe)
+
+    # -- jobs, training, selection ----------------------------------------------------
+    get_job = _to("jobs", JobService.get_job)
+    list_jobs = _to("jobs", JobService.list_jobs)
+    load_job_pipeline = _to("jobs", JobService.load_job_pipeline)
+    job_split = _to("jobs", JobService.job_split)
+    list_experiments = _to("jobs", JobService.list_experiments)
+    train = _to("training", TrainingService.train)
+    list_algorithms = _to("training", TrainingService.list_algorithms)
+    detect_task = _to("training", TrainingService.detect_task)
+    compare = _to("selection", SelectionService.compare)
+    tune = _to("selection", SelectionService.tune)
+
+    # -- registry -------------------------------------------------------------------
+    get_model = _to("models", ModelService.get_model)
+    production_model = _to("models", ModelService.production_model)
+    list_models = _to("models", ModelService.list_models)
+    load_model = _to("models", ModelService.load_model)
+    model_metadata = _to("models", ModelService.model_metadata)
+    deploy = _to("models", ModelService.deploy)
+    register_model = _to("models", ModelService.register_model)
+    import_model_file = _to("models", ModelService.import_model_file)
+    promote = _to("models", ModelService.promote)
+    promote_to_production = promote
+    stage = _to("models", ModelService.stage)
+    demote = _to("models", ModelService.demote)
+    archive = _to("models", ModelService.archive)
+    rollback = _to("models", ModelService.rollback)
+    history = _to("models", ModelService.history)
+    delete_model = _to("models", ModelService.delete_model)
+    set_model_threshold = _to("models", ModelService.set_model_threshold)
+    export_model = _to("export", ExportService.export_model)
+
+    # -- evaluation -----------------------------------------------------------------
+    evaluate = _to("evaluation", EvaluationService.evaluate)
+    choose_threshold = _to("evaluation", EvaluationService.choose_threshold)
+    set_threshold = _to("evaluation", EvaluationService.set_threshold)
+    write_report = _to("evaluation", EvaluationService.write_report)
+    save_plots = _to("evaluation", EvaluationService.save_plots)
+    compare_versions = _to("evaluation", EvaluationService.compare_versions)
+
+    # -- prediction and A/B tests -----------------------------------------------------
+    predict = _to("prediction", PredictionService.predict)
+    predict_file = _to("prediction", PredictionService.predict_file)
+    create_ab_test = _to("ab", ABService.create_ab_test)
+    setup_ab_test = create_ab_test
+    get_ab_test = _to("ab", ABService.get_ab_test)
+    list_ab_tests = _to("ab", ABService.list_ab_tests)
+    stop_ab_test = _to("ab", ABService.stop_ab_test)
+    record_outcomes = _to("ab", ABService.record_outcomes)
+    record_outcomes_file = _to("ab", ABService.record_outcomes_file)
+    analyse_ab_test = _to("ab", ABService.analyse_ab_test)
+    promote_ab_winner = _to("ab", ABService.promote_ab_winner)

@@ -4,50 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-
-def _default(value: Any) -> Any:
-    try:
-        import numpy as np
-
-        if isinstance(value, np.generic):
-            return value.item()
-        if isinstance(value, np.ndarray):
-            return value.tolist()
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    return str(value)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
+from mlcore.jsonsafe import json_safe
 
 
 def emit(args: argparse.Namespace, payload: dict[str, Any], text: str | None = None) -> None:
     """Print one JSON object with --json, else the human text (or a readable dump)."""
     if getattr(args, "json", False):
-        print(json.dumps(_clean(payload), default=_default, indent=2, ensure_ascii=False))
+        print(json.dumps(json_safe(payload), indent=2, ensure_ascii=False))
     elif text is not None:
         print(text)
     else:
-        print(json.dumps(_clean(payload), default=_default, indent=2, ensure_ascii=False))
+        print(json.dumps(json_safe(payload), indent=2, ensure_ascii=False))
 
 
 def table(rows: list[list[Any]], headers: list[str]) -> str:
@@ -78,3 +48,10 @@ def parse_json_option(raw: str | None, option: str) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{option} is not valid JSON ({exc.msg} at position {exc.pos}): {raw!r}") from None
+
+
+def open_workspace(args: argparse.Namespace):
+    """The workspace of ``--home`` (default: $MLWB_HOME or the user data folder)."""
+    from mlcore.workspace import Workspace
+
+    return Workspace(getattr(args, "home", None))

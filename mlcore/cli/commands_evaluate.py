@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mlcore import vocab
-from mlcore.cli._common import emit, make_ctx, table
+from mlcore.cli._common import emit, make_ctx, open_workspace, table
 
 
 def register(sub, common) -> None:
@@ -27,8 +27,6 @@ def _fmt(value) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from mlcore.cli.main import open_workspace
-
     with open_workspace(args) as ws:
         chosen = None
         if args.threshold_by:

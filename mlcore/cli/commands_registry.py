@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mlcore import vocab
-from mlcore.cli._common import emit, make_ctx, table
+from mlcore.cli._common import emit, make_ctx, open_workspace, table
 
 
 def register(sub, common) -> None:
@@ -96,8 +96,6 @@ def register(sub, common) -> None:
 
 
 def _ws(args):
-    from mlcore.cli.main import open_workspace
-
     return open_workspace(args)
 
 
@@ -247,14 +245,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     with _ws(args) as ws:
         result = ws.predict_file(args.input, args.output, model_id=args.model, name=args.name,
                                  ab_test_name=args.ab_test, user_column=args.user_column, ctx=make_ctx(args))
-    result.pop("frame", None)
-    preview = result.pop("preview")
-    result["preview"] = preview.head(5).to_dict(orient="records")
-    lines = [f"predicted {result['rows']} rows -> {result['output_path']}"]
-    if result.get("arms"):
-        lines.append(f"  arms: A {result['arms']['A']}, B {result['arms']['B']}")
-    lines += [f"  warning: {w}" for w in result.get("warnings", [])]
-    emit(args, result, "\n".join(lines))
+    lines = [f"predicted {result.rows} rows -> {result.output_path}"]
+    if result.arms:
+        lines.append(f"  arms: A {result.arms['A']}, B {result.arms['B']}")
+    lines += [f"  warning: {w}" for w in result.warnings]
+    emit(args, dict(result.to_dict(), preview=result.preview.head(5).to_dict(orient="records")), "\n".join(lines))
     return 0
 
 

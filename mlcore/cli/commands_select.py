@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mlcore import vocab
-from mlcore.cli._common import emit, make_ctx, table
+from mlcore.cli._common import emit, make_ctx, open_workspace, table
 
 
 def register(sub, common) -> None:
@@ -53,8 +53,6 @@ def register(sub, common) -> None:
 
 
 def _ws(args):
-    from mlcore.cli.main import open_workspace
-
     return open_workspace(args)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mlcore import vocab
-from mlcore.cli._common import emit, make_ctx, parse_json_option, table
+from mlcore.cli._common import emit, make_ctx, open_workspace, parse_json_option, table
 
 
 def register(sub, common) -> None:
@@ -58,8 +58,6 @@ def register(sub, common) -> None:
 
 
 def _ws(args):
-    from mlcore.cli.main import open_workspace
-
     return open_workspace(args)
 
 

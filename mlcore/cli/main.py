@@ -7,24 +7,17 @@ import logging
 import sys
 from typing import Sequence
 
-from mlcore.cli import commands_data, commands_train
-from mlcore.cli._common import fail
+from mlcore.cli import (
+    commands_data,
+    commands_demo,
+    commands_evaluate,
+    commands_registry,
+    commands_select,
+    commands_train,
+)
+from mlcore.cli._common import fail, open_workspace  # noqa: F401 - open_workspace: re-exported
 
-GROUPS = [commands_data, commands_train]
-
-
-def _extra_groups() -> list:
-    """Command modules of later features, present once their issue has landed."""
-    import importlib
-
-    out = []
-    for name in ("commands_select", "commands_evaluate", "commands_registry", "commands_demo"):
-        try:
-            out.append(importlib.import_module(f"mlcore.cli.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"mlcore.cli.{name}":
-                raise
-    return out
+GROUPS = [commands_data, commands_train, commands_select, commands_evaluate, commands_registry, commands_demo]
 
 
 def _common_options(suppress: bool) -> argparse.ArgumentParser:
@@ -45,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="ML Workbench engine: import data, prepare, train, evaluate, version and deploy models.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in GROUPS + _extra_groups():
+    for group in GROUPS:
         group.register(sub, common)
     return parser
 
@@ -66,12 +59,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail("interrupted")
     except OSError as exc:  # e.g. permission denied writing an output file
         return fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-
-
-def open_workspace(args: argparse.Namespace):
-    from mlcore.workspace import Workspace
-
-    return Workspace(getattr(args, "home", None))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,7 @@ _LAZY = {
     "drift_report": "mlcore.deployment.schema",
     "predict_frame": "mlcore.deployment.predict",
     "write_output": "mlcore.deployment.predict",
+    "OUTPUT_FORMATS": "mlcore.deployment.predict",
     "neutralise_formulas": "mlcore.deployment.predict",
     "proba_column": "mlcore.deployment.predict",
     "assign_arm": "mlcore.deployment.ab",

@@ -38,19 +38,9 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 
 def _json_default(value: Any) -> Any:
-    import numpy as np
+    from mlcore.jsonsafe import json_safe
 
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (set, tuple)):
-        return list(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
+    return json_safe(value)
 
 
 def write_json(data: dict[str, Any], path: str | os.PathLike[str]) -> Path:

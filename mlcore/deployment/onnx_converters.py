@@ -273,8 +273,7 @@ def register_project_converters(registered: set[type]) -> None:
     """Register the converters once; `registered` records the classes already done."""
     from skl2onnx import update_registered_converter
 
-    from mlcore.prep._selector import FeatureSelector
-    from mlcore.prep._transformers import AsText, FrequencyEncoder, OutlierClipper, ToFloat
+    from mlcore.prep import AsText, FeatureSelector, FrequencyEncoder, OutlierClipper, ToFloat
 
     table = [
         (AsText, _as_text_shape, _as_text_convert, "string"),

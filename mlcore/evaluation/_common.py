@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlcore.jsonsafe import json_safe
 from mlcore.errors import ConfigError, DataValidationError
 
 TASKS = ("classification", "regression")
@@ -95,16 +96,4 @@ def infer_task(y: Any) -> str:
     return "classification"
 
 
-def to_python(value: Any) -> Any:
-    """Convert numpy scalars/arrays and NaN into plain JSON-able Python values."""
-    if isinstance(value, dict):
-        return {str(k): to_python(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_python(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_python(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+to_python = json_safe  # the one JSON-safety helper, under its old name here

@@ -1,5 +1,26 @@
 """Monitored training: the request (TrainConfig) and one run (train_pipeline)."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from mlcore._lazy import lazy_exports
 from mlcore.training.config import TrainConfig
 
-__all__ = ["TrainConfig"]
+_LAZY = {
+    "train_pipeline": "mlcore.training.run",
+    "resolve_recipe": "mlcore.training.run",
+    "fit_monitored": "mlcore.training.monitor",
+    "library_versions": "mlcore.training.versions",
+}
+
+__all__ = ["TrainConfig", "evaluate_splits", *_LAZY]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+
+
+def evaluate_splits(pipeline: Any, task: str, splits: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Metrics of a fitted pipeline on named (X, y) splits, as a training job records them."""
+    from mlcore.training.run import _evaluate_splits
+
+    return _evaluate_splits(pipeline, task, splits, seed)

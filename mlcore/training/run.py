@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlcore.jsonsafe import json_safe
 from mlcore.errors import DataValidationError, JobCancelled
 from mlcore.jobs import JobContext
 from mlcore.training.config import TrainConfig
@@ -50,16 +51,7 @@ def resolve_recipe(config: TrainConfig, saved: dict[str, Any] | None) -> "PrepRe
     return recipe
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+_jsonable = json_safe  # the one JSON-safety helper
 
 
 def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepRecipe",

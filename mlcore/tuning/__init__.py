@@ -21,8 +21,20 @@ _LAZY = {
     "resolve_metric": "mlcore.tuning._metrics",
     "task_metrics": "mlcore.tuning._metrics",
     "ModelSelector": "mlcore.tuning.selector",
+    "check_cv": "mlcore.tuning._cv",
+    "check_seed": "mlcore.tuning._cv",
+    "check_budget": "mlcore.tuning._cv",
+    "check_study": "mlcore.tuning._study",
+    "study_labels": "mlcore.tuning.search",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted([*_LAZY, "resolve_method"])
+
+
+def resolve_method(method: str) -> str:
+    """A tuning method's canonical name (grid | random | optuna); ConfigError for anything else."""
+    from mlcore.tuning.search import _method
+
+    return _method(method)
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from mlcore.jsonsafe import json_safe
 from mlcore.errors import ConfigError, DataValidationError
 
 if TYPE_CHECKING:
@@ -166,14 +167,4 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def jsonable(value: Any) -> Any:
-    """Plain Python values (numpy scalars unwrapped, nan -> None) for JSON columns."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+jsonable = json_safe  # the one JSON-safety helper, under its old name here

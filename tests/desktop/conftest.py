@@ -25,13 +25,6 @@ def qsettings(tmp_path):
 
 
 @pytest.fixture
-def fake_workspace(tmp_path):
-    from fake_workspace import FakeWorkspace
-
-    return FakeWorkspace(tmp_path / "fake-home")
-
-
-@pytest.fixture
 def make_window(qtbot, qsettings, monkeypatch):
     """Build MainWindows; answers 'yes' to confirmations; on teardown closes them and checks threads."""
     from desktop.main_window import MainWindow

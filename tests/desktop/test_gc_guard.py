@@ -6,9 +6,9 @@ import threading
 from desktop.gc_guard import UiThreadGarbageCollector
 
 
-def test_windows_switch_automatic_collection_off_and_back_on(qtbot, make_window, fake_workspace):
+def test_windows_switch_automatic_collection_off_and_back_on(qtbot, make_window, workspace):
     assert gc.isenabled()
-    first, second = make_window(fake_workspace), make_window(fake_workspace)
+    first, second = make_window(workspace), make_window(workspace)
     assert not gc.isenabled()
     first.close()
     assert not gc.isenabled()  # the other window still needs it

@@ -151,7 +151,8 @@ class EvaluationTab(QWidget):
     def refresh_sources(self) -> None:
         """Completed jobs and model versions, newest first."""
         keep = self.source_combo.currentData()
-        jobs = [j for j in (self.services.guarded(self.ws.list_jobs) or []) if j.status == "completed"]
+        jobs = [j for j in (self.services.guarded(self.ws.list_jobs) or []) if j.status == "completed"
+                and j.artifact_path]  # jobs that left a trained model
         models = self.services.guarded(self.ws.list_models) or []
         self.source_combo.blockSignals(True)
         self.source_combo.clear()

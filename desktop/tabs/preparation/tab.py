@@ -40,7 +40,7 @@ def _spin(low: float, high: float, value: float, step: float, decimals: int = 2)
 class PreparationTab(QWidget):
     """Each action runs its Workspace call in a worker and shows the counts it returns."""
 
-    sig_cleaned = Signal(dict)
+    sig_cleaned = Signal(object)  # a CleanResult
     sig_features_selected = Signal(dict)
     sig_split_done = Signal(dict)
     sig_recipe_saved = Signal(str)
@@ -250,7 +250,7 @@ class PreparationTab(QWidget):
                     lambda ctx: self.ws.clean(dataset_id, ctx=ctx, **kwargs),
                     self._on_cleaned, self.clean_result)
 
-    def _on_cleaned(self, result: dict) -> None:
+    def _on_cleaned(self, result: Any) -> None:
         before, after = result.get("original_rows"), result.get("cleaned_rows")
         text = f"Rows before → after: {before:,} → {after:,}  ({before - after:,} removed)"
         new_id = result.get("cleaned_dataset_id")

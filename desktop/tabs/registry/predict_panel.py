@@ -271,7 +271,7 @@ class PredictPanel(QWidget):
         frame = self.result["frame"]
 
         def write(ctx: Any) -> str:
-            from mlcore.deployment.predict import write_output
+            from mlcore.deployment import write_output
 
             return str(write_output(frame, path))
 

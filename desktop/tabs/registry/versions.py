@@ -175,7 +175,8 @@ class VersionsPanel(QWidget):
     # -- deploy --------------------------------------------------------------------------------
     def open_deploy_dialog(self, job_id: str | None = None) -> DeployDialog:
         """Open the deploy dialog (non-blocking); accepting it starts the deploy worker."""
-        jobs = [j for j in (self.services.guarded(self.ws.list_jobs) or []) if j.status == "completed"]
+        jobs = [j for j in (self.services.guarded(self.ws.list_jobs) or []) if j.status == "completed"
+                and j.artifact_path]  # jobs that left a trained model
         jobs.sort(key=lambda j: str(j.created_at), reverse=True)
         names = sorted({v.name for v in self.versions})
         dialog = DeployDialog(jobs, names, self, job_id=job_id or None)

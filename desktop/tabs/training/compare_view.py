@@ -211,7 +211,7 @@ class CompareView(JobViewMixin, QWidget):
 
     def _ranked(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows best first with p-values against the best so far (the engine's final ranking replaces them)."""
-        from mlcore.tuning.compare import rank_rows
+        from mlcore.tuning import rank_rows
 
         k = max(2, int(self._run.get("cv") or 5))
         n = max(k, int(self._run.get("rows") or 0))

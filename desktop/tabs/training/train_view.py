@@ -198,7 +198,8 @@ class TrainView(QWidget):
             self.recipe_combo.setCurrentText(keep)
 
     def refresh_jobs(self) -> None:
-        self.job_table.show_jobs(self.services.guarded(self.ws.list_jobs) or [])
+        jobs = self.services.guarded(self.ws.list_jobs) or []
+        self.job_table.show_jobs([j for j in jobs if j.kind not in vocab.UTILITY_JOB_KINDS])
 
     def _on_picker_changed(self, dataset_id: str, target: str) -> None:
         self.start_button.setEnabled(bool(dataset_id and target) and self.worker is None)

@@ -94,7 +94,7 @@ def test_cli_compare_and_tune_print_the_seed_shapes(capsys, home, dataset, works
 
 
 def test_recorded_storage_urls_hide_passwords():
-    from mlcore._ws_selection import _hide_password
+    from mlcore.registry import hide_password as _hide_password
 
     assert _hide_password("postgresql://me:secret@db.example/optuna") == "postgresql://me:***@db.example/optuna"
     assert _hide_password("sqlite:////tmp/ws/optuna.db") == "sqlite:////tmp/ws/optuna.db"
@@ -123,6 +123,6 @@ def test_compare_without_models_uses_the_defaults_of_the_detected_task(workspace
     assert {r["model"] for r in out["comparison"]} == {"random_forest", "xgboost", "ridge"}
     assert all(r["status"] == "ok" for r in out["comparison"])
     assert workspace.get_job(out["job_id"]).config["models"] == ["random_forest", "xgboost", "ridge"]
-    from mlcore._ws_selection import COMPARE_DEFAULTS
+    from mlcore.vocab import DEFAULT_MODELS as COMPARE_DEFAULTS
 
     assert COMPARE_DEFAULTS["classification"] == ("random_forest", "xgboost", "logistic")

@@ -1,8 +1,4 @@
-"""Conversions from ORM rows to plain entities, and small query helpers.
-
-Only code in mlcore.registry and the Workspace's session blocks touch rows; what leaves a
-session is always an entity from :mod:`mlcore.registry.entities`.
-"""
+"""ORM row -> entity conversions and the lookup helpers the stores share. Rows stay in this package."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Workspace operations on datasets: import, info, list, target, delete."""
+"""DatasetService: import files and samples, store frames as Parquet, read them back."""
 
 from __future__ import annotations
 
@@ -8,17 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
-from mlcore.errors import ConflictError, DataImportError, DataValidationError, NotFoundError
+from mlcore.errors import ConfigError, ConflictError, DataImportError, DataValidationError, NotFoundError
 from mlcore.jobs import JobContext
-from mlcore.registry import orm, store
-from mlcore.registry.entities import DatasetInfo
+from mlcore.registry import DatasetInfo, DatasetStore
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from mlcore.registry.db import Database
 
 
 @dataclass
@@ -56,13 +51,26 @@ def _sheet_names(path: Path, fmt: str) -> list[str]:
     return []
 
 
-class DatasetOps:
-    home: Path
-    db: "Database"
+def require_column(info: DatasetInfo, column: str | None, what: str = "target column") -> str:
+    if not column:
+        raise ConfigError(f"Dataset {info.name!r}: no {what} given and none is set on the dataset.")
+    if column not in info.column_names:
+        raise DataValidationError(
+            f"Dataset {info.name!r} has no column {column!r}; columns are {info.column_names}."
+        )
+    return column
+
+
+class DatasetService:
+    """Datasets of a workspace: Parquet files under ``home/datasets`` and their rows in ``store``."""
+
+    def __init__(self, home: Path, store: DatasetStore) -> None:
+        self.home = home
+        self.store = store
 
     # -- import -------------------------------------------------------------------
     def inspect_file(self, path: str | os.PathLike, *, sep: str | None = None, encoding: str | None = None,
-                     decimal: str | None = None, sheet: str | int | None = None):
+                     decimal: str | None = None, sheet: str | int | None = None) -> FileSniff:
         """Detect format, delimiter, encoding and sheets of a file without importing it."""
         from mlcore.data import ImportOptions, read_table
 
@@ -95,8 +103,8 @@ class DatasetOps:
             "conversions": loaded.conversions,
             "warnings": loaded.warnings,
         }
-        return self._store_frame(loaded.frame, name or path.name, target, source_path=str(path.resolve()),
-                                 import_info=info, ctx=ctx.sub(0.6, 1.0))
+        return self.store_frame(loaded.frame, name or path.name, target, source_path=str(path.resolve()),
+                                import_info=info, ctx=ctx.sub(0.6, 1.0))
 
     def list_samples(self):
         from mlcore.data import list_samples
@@ -108,12 +116,12 @@ class DatasetOps:
         from mlcore.data import load_sample
 
         frame, target = load_sample(name)
-        return self._store_frame(frame, name, target, source_path=f"sample:{name}",
-                                 import_info={"format": "sample", "warnings": []}, ctx=ctx)
+        return self.store_frame(frame, name, target, source_path=f"sample:{name}",
+                                import_info={"format": "sample", "warnings": []}, ctx=ctx)
 
-    def _store_frame(self, frame: "pd.DataFrame", name: str, target: str | None, *, source_path: str | None,
-                     import_info: dict[str, Any], parent_id: str | None = None,
-                     lineage: dict[str, Any] | None = None, ctx: JobContext | None = None) -> DatasetInfo:
+    def store_frame(self, frame: "pd.DataFrame", name: str, target: str | None, *, source_path: str | None,
+                    import_info: dict[str, Any], parent_id: str | None = None,
+                    lineage: dict[str, Any] | None = None, ctx: JobContext | None = None) -> DatasetInfo:
         """Write a frame as Parquet and register it; a failure leaves neither file nor row."""
         from mlcore.data import frame_hash, profile_frame
 
@@ -125,15 +133,13 @@ class DatasetOps:
                 f"{name}: target column {target!r} is not in the data; columns are {list(map(str, frame.columns))}."
             )
         digest = frame_hash(frame)
-        with self.db.session() as s:
-            existing = s.scalars(select(orm.MLDataset).where(orm.MLDataset.content_hash == digest)).first()
-            existing_id = existing.id if existing is not None and parent_id is None else None
-        if existing_id is not None:
+        existing = self.store.by_hash(digest) if parent_id is None else None
+        if existing is not None:
             # the same content again: reuse it, but honour a newly requested target
-            info = self.get_dataset(existing_id)
+            info = existing
             if target is not None and target != info.target_column:
-                info = self.set_target(existing_id, target)
-            info.import_info = dict(info.import_info, duplicate_of=existing_id)
+                info = self.set_target(existing.id, target)
+            info.import_info = dict(info.import_info, duplicate_of=existing.id)
             return info
         ctx.progress(0.2, "profiling")
         profile = profile_frame(frame, target)
@@ -146,17 +152,13 @@ class DatasetOps:
         try:
             frame.to_parquet(tmp, index=False)
             os.replace(tmp, final)
-            with self.db.session() as s:
-                row = orm.MLDataset(
-                    id=dataset_id, name=name, source_path=source_path, file_path=str(rel), content_hash=digest,
-                    rows=int(profile["rows"]), columns=int(profile["columns"]),
-                    column_names=list(profile["column_names"]), dtypes=profile["dtypes"],
-                    missing_values=profile["missing_values"], profile=profile, import_info=import_info,
-                    target_column=target, parent_id=parent_id, lineage=lineage,
-                )
-                s.add(row)
-                s.flush()
-                info = store.dataset(row)
+            info = self.store.add(
+                id=dataset_id, name=name, source_path=source_path, file_path=str(rel), content_hash=digest,
+                rows=int(profile["rows"]), columns=int(profile["columns"]),
+                column_names=list(profile["column_names"]), dtypes=profile["dtypes"],
+                missing_values=profile["missing_values"], profile=profile, import_info=import_info,
+                target_column=target, parent_id=parent_id, lineage=lineage,
+            )
         except BaseException:
             tmp.unlink(missing_ok=True)
             final.unlink(missing_ok=True)
@@ -166,29 +168,14 @@ class DatasetOps:
 
     # -- read ---------------------------------------------------------------------
     def list_datasets(self) -> list[DatasetInfo]:
-        with self.db.session() as s:
-            rows = s.scalars(select(orm.MLDataset).order_by(orm.MLDataset.created_at)).all()
-            return [store.dataset(r) for r in rows]
+        return self.store.list()
 
     def get_dataset(self, dataset_id: str) -> DatasetInfo:
-        with self.db.session() as s:
-            return store.dataset(store.get_or_404(s, orm.MLDataset, dataset_id, "dataset"))
+        return self.store.get(dataset_id)
 
     def find_dataset(self, key: str) -> DatasetInfo:
         """A dataset by id, id prefix or exact name (CLI convenience)."""
-        if not key or not key.strip():
-            raise NotFoundError("No dataset given.")
-        with self.db.session() as s:
-            row = s.get(orm.MLDataset, key)
-            if row is None:
-                rows = s.scalars(select(orm.MLDataset).where(
-                    (orm.MLDataset.id.startswith(key, autoescape=True)) | (orm.MLDataset.name == key))).all()
-                if len(rows) > 1:
-                    raise NotFoundError(f"{key!r} matches {len(rows)} datasets; use the full id.")
-                row = rows[0] if rows else None
-            if row is None:
-                raise NotFoundError(f"No dataset with id or name {key!r}.")
-            return store.dataset(row)
+        return self.store.find(key)
 
     def load_frame(self, dataset_id: str, columns: list[str] | None = None) -> "pd.DataFrame":
         import pandas as pd
@@ -199,6 +186,15 @@ class DatasetOps:
             raise NotFoundError(f"The data file of dataset {info.name!r} is missing: {path}")
         return pd.read_parquet(path, columns=columns)
 
+    def labelled_frame(self, dataset_id: str, target: str, *, missing: str = "") -> "pd.DataFrame":
+        """The dataset's rows that have a target value, renumbered 0..n-1: the rows a stored split indexes."""
+        frame = self.load_frame(dataset_id)
+        if target not in frame.columns:
+            name = self.get_dataset(dataset_id).name
+            raise DataValidationError(missing or f"Target column {target!r} is not in dataset {name!r}; "
+                                      f"columns are {list(frame.columns)}.")
+        return frame[frame[target].notna()].reset_index(drop=True)
+
     def set_target(self, dataset_id: str, column: str | None) -> DatasetInfo:
         from mlcore.data import profile_frame
 
@@ -208,27 +204,16 @@ class DatasetOps:
                 f"Dataset {info.name!r} has no column {column!r}; columns are {info.column_names}."
             )
         profile = profile_frame(self.load_frame(dataset_id), column)
-        with self.db.session() as s:
-            row = store.get_or_404(s, orm.MLDataset, dataset_id, "dataset")
-            row.target_column = column
-            row.profile = profile
-            s.flush()
-            return store.dataset(row)
+        return self.store.update(dataset_id, target_column=column, profile=profile)
 
     def delete_dataset(self, dataset_id: str, force: bool = False) -> None:
         """Delete a dataset's row and file; refuse while model versions use it, unless forced."""
-        with self.db.session() as s:
-            row = store.get_or_404(s, orm.MLDataset, dataset_id, "dataset")
-            n_models = s.scalar(select(func.count()).select_from(orm.MLModelVersion)
-                                .where(orm.MLModelVersion.dataset_id == dataset_id)) or 0
-            n_jobs = s.scalar(select(func.count()).select_from(orm.MLTrainingJob)
-                              .where(orm.MLTrainingJob.dataset_id == dataset_id,
-                                     orm.MLTrainingJob.status == "completed")) or 0
-            if (n_models or n_jobs) and not force:
-                raise ConflictError(
-                    f"Dataset {row.name!r} is used by {n_models} model version(s) and {n_jobs} trained job(s); "
-                    "delete with force to remove it anyway (the models keep working, their lineage loses it)."
-                )
-            path = self.home / row.file_path
-            s.delete(row)
-        path.unlink(missing_ok=True)
+        info = self.get_dataset(dataset_id)
+        n_models, n_jobs = self.store.usage(dataset_id)
+        if (n_models or n_jobs) and not force:
+            raise ConflictError(
+                f"Dataset {info.name!r} is used by {n_models} model version(s) and {n_jobs} trained job(s); "
+                "delete with force to remove it anyway (the models keep working, their lineage loses it)."
+            )
+        self.store.delete(dataset_id)
+        (self.home / info.file_path).unlink(missing_ok=True)

@@ -1,0 +1,59 @@
+"""JobService: reading job rows and what a finished job left (its pipeline, its row split)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mlcore import vocab
+from mlcore.errors import ConfigError, NotFoundError
+from mlcore.registry import ExperimentInfo, JobInfo, JobStore
+
+
+class JobService:
+    def __init__(self, home: Path, store: JobStore) -> None:
+        self.home = home
+        self.store = store
+
+    def get_job(self, job_id: str) -> JobInfo:
+        return self.store.get(job_id)
+
+    def list_jobs(self, kind: str | None = None, status: str | None = None) -> list[JobInfo]:
+        vocab.check_choice(status, vocab.JOB_STATUSES, "Job status")
+        return self.store.list(kind, status)
+
+    def set_job_threshold(self, job_id: str, threshold: float | None) -> None:
+        """Store a decision threshold with a job's results (its predictions and evaluations use it)."""
+        job = self.get_job(job_id)
+        self.store.update(job.id, results=dict(job.results or {}, threshold=threshold))
+
+    def list_experiments(self, job_id: str | None = None) -> list[ExperimentInfo]:
+        """Tuning runs, newest first (optionally those of one job)."""
+        return self.store.list_experiments(job_id)
+
+    def load_job_pipeline(self, job_id: str):
+        """The trained pipeline of a completed job, checksum verified."""
+        from mlcore.artifacts import load_artifact
+
+        job = self.trained_job(job_id)
+        return load_artifact(self.home / job.artifact_path, job.artifact_sha256 or "")
+
+    def trained_job(self, job_id: str) -> JobInfo:
+        """A completed job that left a trained pipeline (train, tune); a clear error for any other."""
+        job = self.get_job(job_id)
+        if job.status != "completed":
+            raise ConfigError(f"Job {job.id[:8]} is {job.status}; only a completed job has a trained model.")
+        if not job.artifact_path:
+            raise ConfigError(f"Job {job.id[:8]} is a {job.kind} job, which trains no single model to keep; "
+                              "train or tune the chosen algorithm to get one.")
+        return job
+
+    def job_split(self, job_id: str) -> dict[str, Any]:
+        import numpy as np
+
+        job = self.get_job(job_id)
+        path = self.home / "jobs" / job.id / "split.npz"
+        if not path.exists():
+            raise NotFoundError(f"Job {job.id[:8]} has no stored split.")
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}

@@ -1,0 +1,236 @@
+"""SelectionService: compare models and tune hyperparameters, each as a job."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
+
+from mlcore import vocab
+from mlcore.errors import ConfigError, DataValidationError
+from mlcore.jobs import JobContext
+from mlcore.jsonsafe import json_safe
+from mlcore.registry import DatasetInfo, JobInfo, JobStore, hide_password
+from mlcore.service.datasets import DatasetService
+from mlcore.service.jobs import JobService
+from mlcore.service.preparation import PreparationService
+from mlcore.service.results import CompareResult, TuneResult
+from mlcore.service.runner import JobRun, JobRunner
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlcore.prep import PrepRecipe
+
+
+def features_and_groups(frame: "pd.DataFrame", target: str, cv_kind: str,
+                        group_column: str | None) -> tuple["pd.DataFrame", "pd.Series | None"]:
+    """The feature columns and, for group CV, the group labels (a group column is never a feature)."""
+    if cv_kind not in vocab.CV_KINDS:
+        raise ConfigError(f"cross-validation kind {cv_kind!r} is not valid; allowed: {', '.join(vocab.CV_KINDS)}")
+    if cv_kind == "group":
+        if not group_column:
+            raise ConfigError("Group cross-validation needs a group column (e.g. a customer id).")
+        if group_column not in frame.columns or group_column == target:
+            raise DataValidationError(f"No group column {group_column!r} among the features; columns are "
+                                      f"{[c for c in frame.columns if c != target]}.")
+        return frame.drop(columns=[target, group_column]), frame[group_column]
+    return frame.drop(columns=[target]), None
+
+
+@dataclass
+class SelectionData:
+    """What compare and tune work on: the dataset, its labelled rows, the task and the recipe."""
+
+    info: DatasetInfo
+    target: str
+    frame: "pd.DataFrame"
+    task: str
+    prep: "PrepRecipe"
+
+
+def _trial_partial(run: JobRun) -> dict[str, Any]:
+    """A cancelled tune job's outcome, from the trials it reported."""
+    trials = run.events_of("trial")
+    best = next((t["best"] for t in reversed(trials) if t.get("best") is not None), None)
+    best_params = next((t["params"] for t in trials if best is not None and t.get("value") == best), {})
+    return json_safe({"trials": trials, "best_score": best, "best_params": best_params,
+                      "training_history": [{"iteration": t["number"], "val_metric": t["value"],
+                                            "best_so_far": t["best"], "state": t["state"]} for t in trials]})
+
+
+class SelectionService:
+    def __init__(self, datasets: DatasetService, preparation: PreparationService, jobs: JobService,
+                 experiments: JobStore, runner: JobRunner, optuna_storage: str) -> None:
+        self.datasets = datasets
+        self.preparation = preparation
+        self.jobs = jobs
+        self.experiments = experiments
+        self.runner = runner
+        self.optuna_storage = optuna_storage
+
+    def selection_data(self, dataset_id: str, target_column: str | None, task_type: str | None,
+                       recipe: str | None) -> SelectionData:
+        from mlcore.models import detect_task, validate_target
+
+        info = self.datasets.get_dataset(dataset_id)
+        target = target_column or info.target_column
+        if not target:
+            raise ConfigError(f"No target column given and dataset {info.name!r} has none set.")
+        frame = self.datasets.labelled_frame(info.id, target)
+        if frame.empty:
+            raise DataValidationError(f"Target column {target!r} of dataset {info.name!r} is empty.")
+        if task_type not in (None, *vocab.TASKS):
+            raise ConfigError(f"task_type must be 'classification' or 'regression', not {task_type!r}.")
+        task = task_type or detect_task(frame[target])
+        validate_target(frame[target], task, target)
+        return SelectionData(info, target, frame, task, self.preparation.resolve_recipe(recipe))
+
+    # -- compare --------------------------------------------------------------------
+    def compare(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
+                models: Sequence[str] | str | None = None, cv: int = 5,
+                metric: str | None = None, recipe: str | None = None, seed: int = 42,
+                ctx: JobContext | None = None, cv_kind: str = "auto",
+                group_column: str | None = None) -> CompareResult:
+        """Cross-validate several models as a "compare" job (seed: POST /models/compare).
+
+        ``models`` None: the defaults of the detected task (``vocab.DEFAULT_MODELS``). ``cv_kind`` is
+        auto | kfold | stratified | timeseries | group; ``group`` needs ``group_column``, whose
+        values keep rows of one group in one fold (the column is not used as a feature).
+        """
+        from mlcore.tuning import check_cv, check_seed
+
+        check_cv(cv, splitter_ok=False)
+        seed = check_seed(seed)
+        data = self.selection_data(dataset_id, target_column, task_type, recipe)
+        if isinstance(models, str):
+            models = [m.strip() for m in models.split(",") if m.strip()]
+        names = list(vocab.DEFAULT_MODELS[data.task] if models is None else models)
+        features, groups = features_and_groups(data.frame, data.target, cv_kind, group_column)
+        config = {"dataset_id": data.info.id, "target_column": data.target, "task_type": data.task, "models": names,
+                  "cv": cv, "cv_kind": cv_kind, "group_column": group_column, "metric": metric, "recipe": recipe,
+                  "seed": seed, "resolved_preparation": data.prep.to_dict()}
+
+        def body(run: JobRun) -> CompareResult:
+            from mlcore.tuning import compare_models
+
+            result = compare_models(features, data.frame[data.target], data.task, names, cv=cv, metric=metric,
+                                    recipe=data.prep, seed=seed, ctx=run, cv_kind=cv_kind, groups=groups)
+            return CompareResult(**dict(result.to_dict(), task_type=data.task))
+
+        def partial(run: JobRun) -> dict[str, Any]:
+            return {"comparison": run.events_of("compare_row"), "task_type": data.task, "metric": metric}
+
+        return self.runner.run("compare", config, body, ctx=ctx, dataset=data.info, partial=partial)
+
+    # -- tune -----------------------------------------------------------------------
+    def tune(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
+             algorithm: str = "random_forest", tuning_method: str = "optuna", n_trials: int | None = 50,
+             timeout: float | None = None, cv: int = 5, metric: str | None = None, storage: str | None = None,
+             recipe: str | None = None, test_size: float = 0.2, seed: int = 42, study_name: str | None = None,
+             pruning: bool = True, ctx: JobContext | None = None, cv_kind: str = "auto",
+             group_column: str | None = None) -> JobInfo:
+        """Tune one algorithm as a "tune" job (seed: POST /models/tune); blocks until done or cancelled.
+
+        The test rows are split off first; the search cross-validates on the training rows; the best
+        configuration is refitted on all training rows, evaluated on the test rows and saved like a
+        training job's model, so ``deploy(job_id, ...)`` works on it.
+        """
+        from mlcore.models import get_algorithm
+        from mlcore.prep import split_frame
+        from mlcore.tuning import check_budget, check_cv, check_seed
+        from mlcore.tuning import resolve_metric
+        from mlcore.tuning import check_study
+        from mlcore.tuning import resolve_method, study_labels
+
+        method = resolve_method(tuning_method)
+        check_budget(n_trials, timeout)
+        check_cv(cv, splitter_ok=False)
+        seed = check_seed(seed)
+        data = self.selection_data(dataset_id, target_column, task_type, recipe)
+        info, target, frame, task = data.info, data.target, data.frame, data.task
+        features_and_groups(frame, target, cv_kind, group_column)  # refuse a bad CV request before the job
+        spec = get_algorithm(algorithm, task)
+        storage_url = storage or self.optuna_storage
+        shown_storage = hide_password(storage_url)  # what is recorded: never a database password
+        name = study_name or f"{spec.name}-{method}-{uuid.uuid4().hex[:8]}"
+        config = {"dataset_id": info.id, "target_column": target, "task_type": task, "algorithm": spec.name,
+                  "tuning_method": method, "n_trials": n_trials, "timeout": timeout, "cv": cv, "metric": metric,
+                  "storage": shown_storage, "study_name": name, "recipe": recipe, "test_size": test_size,
+                  "seed": seed, "pruning": pruning, "cv_kind": cv_kind, "group_column": group_column,
+                  "resolved_preparation": data.prep.to_dict()}
+        split = split_frame(frame, target, test_size=test_size, validation_size=0.0,
+                            stratify=task == "classification", seed=seed, task=task)
+        # a reused study_name must name a study of this same search: refuse before a job is made
+        dataset_attrs = {"dataset_id": info.id, "dataset_hash": info.content_hash}
+        if study_name:
+            X_fit, y_fit = frame.drop(columns=[target]).iloc[split.train_index], frame[target].iloc[split.train_index]
+            check_study(storage_url, name, study_labels(spec.name, task, resolve_metric(metric, task), X_fit, y_fit,
+                                                        dataset_attrs))
+        job_id = self.runner.create("tune", config, info)
+        experiment_id = self.experiments.add_experiment(id=str(uuid.uuid4()), job_id=job_id, name=name,
+                                                        method=method, algorithm=spec.name, study_name=name,
+                                                        storage=shown_storage)
+        run_config = dict(config, storage=storage_url, study_attrs=dataset_attrs)
+
+        def body(run: JobRun) -> TuneResult:
+            return self._tune_body(run, data, spec.name, method, split, run_config)
+
+        def partial(run: JobRun) -> dict[str, Any]:
+            return dict(_trial_partial(run), storage=shown_storage, task_type=task)
+
+        outcome = self.runner.outcome("tune", config, body, ctx=ctx, job_id=job_id, partial=partial)
+        if outcome.status == "completed":
+            done = outcome.result
+            self.experiments.finish_experiment(experiment_id, "completed", best_params=done.best_params,
+                                               best_score=done.best_score, trials=json_safe(done.trials))
+        elif outcome.status == "cancelled":
+            p = outcome.partial
+            self.experiments.finish_experiment(experiment_id, "cancelled", best_params=p.get("best_params") or None,
+                                               best_score=p.get("best_score"), trials=p.get("trials"))
+        else:
+            self.experiments.finish_experiment(experiment_id, "failed")
+        outcome.unwrap()
+        return self.jobs.get_job(job_id)
+
+    def _tune_body(self, run: JobRun, data: SelectionData, algorithm: str, method: str, split: Any,
+                   config: dict) -> TuneResult:
+        from mlcore.deployment import build_schema
+        from mlcore.training import evaluate_splits
+        from mlcore.tuning import tune
+
+        X_all, groups = features_and_groups(data.frame, data.target, config["cv_kind"], config["group_column"])
+        y_all = data.frame[data.target]
+        X_train, y_train = X_all.iloc[split.train_index], y_all.iloc[split.train_index]
+        X_test, y_test = X_all.iloc[split.test_index], y_all.iloc[split.test_index]
+        result = tune(X_train, y_train, data.task, algorithm, method=method, n_trials=config["n_trials"],
+                      timeout=config["timeout"], cv=config["cv"], metric=config["metric"], recipe=data.prep,
+                      seed=config["seed"], storage=config["storage"], study_name=config["study_name"],
+                      pruning=config["pruning"], ctx=run.sub(0.0, 0.9), study_attrs=config.get("study_attrs"),
+                      cv_kind=config["cv_kind"],
+                      groups=None if groups is None else groups.iloc[split.train_index].to_numpy())
+        run.progress(0.92, "evaluating on the test rows")
+        evaluation = evaluate_splits(result.pipeline, data.task, {"test": (X_test, y_test)}, config["seed"])
+        run.save_pipeline(result.pipeline, {"train": split.train_index, "validation": split.validation_index,
+                                            "test": split.test_index})
+        removed = int(result.preparation_applied.get("removed_outlier_rows_refit", 0))
+        summary = {"task_type": data.task, "algorithm": algorithm, "method": method, "metric": result.metric,
+                   "cv": result.n_splits, "best_score": result.best_score, "best_std": result.best_std,
+                   "best_trial": result.best_trial, "n_trials": len(result.trials),
+                   "n_complete": result.count("complete"), "n_pruned": result.count("pruned"),
+                   "n_failed": result.count("fail"), "tuning_seconds": round(result.seconds, 3),
+                   "features_in": int(X_all.shape[1]), "notes": result.notes,
+                   "preparation_applied": result.preparation_applied,
+                   "removed_outlier_rows": removed,
+                   "class_weight": result.preparation_applied.get("class_weight"),
+                   "rows": {"train": int(len(X_train)) - removed, "validation": 0, "test": int(len(X_test))}}
+        classes = getattr(result.pipeline, "classes_", None)
+        run.progress(1.0, "done")
+        return TuneResult(
+            task_type=data.task, evaluation=evaluation, training_history=result.history(),
+            training_summary=json_safe(summary), feature_names=[str(c) for c in X_all.columns],
+            classes=list(classes) if data.task == "classification" and classes is not None else None,
+            input_schema=build_schema(X_train, data.target).to_dict(), best_params=json_safe(result.best_params),
+            best_score=json_safe(result.best_score), trials=json_safe(result.trials), method=method,
+            metric=result.metric, study_name=result.study_name,
+        )

@@ -1,0 +1,71 @@
+"""TrainingService: train one model as a job; the algorithm catalog."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mlcore.errors import ConfigError
+from mlcore.jobs import JobContext
+from mlcore.registry import JobInfo
+from mlcore.service.datasets import DatasetService
+from mlcore.service.jobs import JobService
+from mlcore.service.preparation import PreparationService
+from mlcore.service.results import TrainResult
+from mlcore.service.runner import JobRun, JobRunner
+
+if TYPE_CHECKING:
+    from mlcore.training import TrainConfig
+
+
+class TrainingService:
+    def __init__(self, datasets: DatasetService, preparation: PreparationService, jobs: JobService,
+                 runner: JobRunner) -> None:
+        self.datasets = datasets
+        self.preparation = preparation
+        self.jobs = jobs
+        self.runner = runner
+
+    def _train_config(self, config: "dict[str, Any] | TrainConfig") -> "TrainConfig":
+        from mlcore.training import TrainConfig
+
+        cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(dict(config))
+        info = self.datasets.get_dataset(cfg.dataset_id)
+        cfg.dataset_id = info.id
+        cfg.target_column = cfg.target_column or info.target_column
+        if not cfg.target_column:
+            raise ConfigError(f"No target column given and dataset {info.name!r} has none set.")
+        return cfg
+
+    def train(self, config: "dict[str, Any] | TrainConfig", ctx: JobContext | None = None) -> JobInfo:
+        """Train one model as a job (seed: POST /models/train); blocks until done or cancelled."""
+        from mlcore.training import resolve_recipe, train_pipeline
+
+        cfg = self._train_config(config)
+        info = self.datasets.get_dataset(cfg.dataset_id)
+        saved = self.preparation.get_recipe(cfg.recipe).recipe if cfg.recipe else None
+        recipe = resolve_recipe(cfg, saved)
+
+        def body(run: JobRun) -> TrainResult:
+            run.progress(0.0, "loading data")
+            outcome = train_pipeline(self.datasets.load_frame(info.id), cfg, recipe, run)
+            run.save_pipeline(outcome.pipeline, outcome.split)
+            return TrainResult(task_type=outcome.task, evaluation=outcome.evaluation,
+                               training_history=outcome.history, training_summary=outcome.summary,
+                               feature_names=outcome.feature_names_in, selected_features=outcome.selected_features,
+                               input_schema=outcome.input_schema, classes=outcome.classes)
+
+        job_config = dict(cfg.to_dict(), resolved_preparation=recipe.to_dict())
+        outcome = self.runner.outcome("train", job_config, body, ctx=ctx, dataset=info)
+        outcome.unwrap()
+        return self.jobs.get_job(outcome.job_id)
+
+    # -- catalog ------------------------------------------------------------------
+    def list_algorithms(self, task: str | None = None):
+        from mlcore.models import list_algorithms
+
+        return list_algorithms(task)
+
+    def detect_task(self, dataset_id: str, target: str) -> str:
+        from mlcore.models import detect_task
+
+        return detect_task(self.datasets.load_frame(dataset_id, columns=[target])[target].dropna())
