@@ -22,6 +22,7 @@ from mlcore.registry.entities import (
 )
 from mlcore.registry.jobs import JobStore
 from mlcore.registry.models import ModelStore
+from mlcore.registry.orm import utcnow
 from mlcore.registry.recipes import RecipeStore
 
 __all__ = [
@@ -29,12 +30,6 @@ __all__ = [
     "DatasetInfo", "JobInfo", "ExperimentInfo", "RecipeInfo", "ModelVersionInfo", "TransitionInfo", "ABTestInfo",
     "hide_password", "utcnow",
 ]
-
-
-def utcnow():
-    from mlcore.registry.orm import utcnow as now
-
-    return now()
 
 
 def hide_password(url: str) -> str:

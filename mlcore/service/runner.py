@@ -81,11 +81,11 @@ class JobRun(JobContext):
 
         from mlcore.artifacts import save_artifact
 
-        rel = Path("jobs") / self.id / "pipeline.joblib"
-        self.folder  # noqa: B018 - creates the folder
-        digest = save_artifact(pipeline, self.home / rel)
+        folder = self.folder
+        digest = save_artifact(pipeline, folder / "pipeline.joblib")
         if split is not None:
-            np.savez_compressed(self.folder / "split.npz", **split)
+            np.savez_compressed(folder / "split.npz", **split)
+        rel = Path("jobs") / self.id / "pipeline.joblib"
         self.update(artifact_path=str(rel), artifact_sha256=digest)
 
     def history(self) -> list[dict[str, Any]]:
