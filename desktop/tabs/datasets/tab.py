@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from desktop.services import Services
 from desktop.tabs.datasets.import_dialog import ImportOptionsDialog
 from desktop.tabs.datasets.profile import ColumnProfile
+from desktop.widgets.dataset_picker import fill_target_combo
 from desktop.widgets.frame_model import DataFrameModel
 from mlcore.errors import ConflictError
 
@@ -83,7 +84,8 @@ class DatasetsTab(QWidget):
         self.set_target_button.clicked.connect(lambda: self.set_target(self.target_combo.currentText()))
         target_row = QHBoxLayout()
         target_row.addWidget(self.header, 1)
-        target_row.addWidget(QLabel("Target column:"))
+        self.target_label = QLabel("Target column:")
+        target_row.addWidget(self.target_label)
         target_row.addWidget(self.target_combo)
         target_row.addWidget(self.set_target_button)
 
@@ -170,12 +172,9 @@ class DatasetsTab(QWidget):
     def _show_info(self, info: Any) -> None:
         lineage = f" · derived from {info.parent_id[:8]}" if info.parent_id else ""
         self.header.setText(f"<b>{info.name}</b> — {info.rows:,} rows × {info.columns} columns{lineage}")
-        self.target_combo.blockSignals(True)
-        self.target_combo.clear()
-        self.target_combo.addItems(list(info.column_names))
-        if info.target_column:
-            self.target_combo.setCurrentText(info.target_column)
-        self.target_combo.blockSignals(False)
+        how = fill_target_combo(self.target_combo, info)  # saved, else a suggestion, else empty
+        self.target_label.setText({"suggested": "Target column (suggested):",
+                                   "empty": "Target column (none yet):"}.get(how, "Target column:"))
         self.model.set_highlight_column(info.target_column)
 
     def _on_frame_loaded(self, token: int, dataset_id: str, frame: pd.DataFrame) -> None:

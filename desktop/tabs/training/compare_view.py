@@ -195,7 +195,7 @@ class CompareView(JobViewMixin, QWidget):
         self._cancel_job("Cancelling…")
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running and bool(self.data.dataset_id() and self.data.target()))
+        self.start_button.setEnabled(not running and self.data.is_ready())
         self.cancel_button.setEnabled(running)
         self.data.setEnabled(not running)
         self.model_list.setEnabled(not running)

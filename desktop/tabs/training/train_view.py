@@ -46,6 +46,7 @@ class TrainView(QWidget):
         self._job_listed = False
         self.metric_counts: Counter[tuple[str, str]] = Counter()
         self._detect_token = 0
+        self._detecting = False
         self._algorithms: dict[str, Any] = {}
 
         form_panel = self._build_form()
@@ -206,20 +207,35 @@ class TrainView(QWidget):
         self.job_table.show_jobs(self.services.guarded(self.ws.list_jobs) or [])
 
     def _on_picker_changed(self, dataset_id: str, target: str) -> None:
-        self.start_button.setEnabled(bool(dataset_id and target) and self.worker is None)
+        self._detect_token += 1
+        self._detecting = bool(dataset_id and target)
+        self._update_start_button()
         if not (dataset_id and target):
+            self.task_note.setText("")
             self._fill_algorithms(self.task_combo.currentText())
             return
-        self._detect_token += 1
         token = self._detect_token
-        self.task_note.setText("detecting the task…")
+        self.task_note.setText("detecting the task…")  # Start waits: the shown task may be the last target's
         self.services.jobs.start("Detecting the task", lambda ctx: self.ws.detect_task(dataset_id, target),
                                  on_finished=lambda task: self._on_task_detected(token, task),
-                                 on_failed=lambda e: self.task_note.setText(""), light=True)
+                                 on_failed=lambda e: self._on_task_detection_failed(token, e), light=True)
+
+    def _update_start_button(self) -> None:
+        ready = bool(self.picker.dataset_id() and self.picker.target())
+        self.start_button.setEnabled(ready and not self._detecting and self.worker is None)
+
+    def _on_task_detection_failed(self, token: int, error: BaseException) -> None:
+        if token != self._detect_token:
+            return
+        self._detecting = False
+        self.task_note.setText(f"task not detected ({error}); choose it")
+        self._update_start_button()
 
     def _on_task_detected(self, token: int, task: str) -> None:
         if token != self._detect_token:
             return
+        self._detecting = False
+        self._update_start_button()
         self.task_note.setText(f"detected from the target: {task}")
         if self.task_combo.currentText() == task:
             self._fill_algorithms(task)
@@ -276,7 +292,7 @@ class TrainView(QWidget):
         if self.worker is not None:
             return None
         config = self.config()
-        if not config["dataset_id"] or not config["algorithm"]:
+        if not config["dataset_id"] or not config["target_column"] or not config["algorithm"]:
             return None
         self._remember(config)
         self.loss_plot.reset()
@@ -351,7 +367,7 @@ class TrainView(QWidget):
             self.result_label.setText("Training cancelled.")
         elif status == "completed":
             self.progress.setValue(1000)
-        self.start_button.setEnabled(bool(self.picker.dataset_id()))
+        self._update_start_button()
         self.cancel_button.setEnabled(False)
         self.refresh_jobs()
         self.services.events.sig_jobs_changed.emit()

@@ -264,7 +264,7 @@ class TuneView(JobViewMixin, QWidget):
         best.item.setPen({"color": "#ff7f0e", "width": 2})
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running and bool(self.data.dataset_id() and self.data.target()))
+        self.start_button.setEnabled(not running and self.data.is_ready())
         self.cancel_button.setEnabled(running)
         self.data.setEnabled(not running)
         self.train_best_button.setEnabled(not running and bool(self.best_params or self._has_default_best()))
