@@ -16,6 +16,7 @@ from mlcore.data.target import suggest_target_for
 
 CHOOSE_TARGET = "choose the column to predict"
 SUGGESTED_NOTE = "suggested from the column name: check it, or choose another"
+EMPTY_NOTE = "no column is named like a target: pick the one the model should predict"
 # an empty target choice is highlighted so the user sees what the form is waiting for
 NEEDS_CHOICE_STYLE = "QComboBox { border: 2px solid #d08a1c; border-radius: 3px; }"
 
@@ -129,7 +130,7 @@ class DatasetPicker(QWidget):
         self.target_choice = how
         empty = how == "empty" and self.info() is not None
         self.target_combo.setStyleSheet(NEEDS_CHOICE_STYLE if empty else "")
-        note = {"suggested": SUGGESTED_NOTE, "empty": CHOOSE_TARGET if empty else ""}.get(how, "")
+        note = {"suggested": SUGGESTED_NOTE, "empty": EMPTY_NOTE if empty else ""}.get(how, "")
         self.target_note.setText(note)
         self.target_note.setVisible(bool(note))
 
