@@ -76,3 +76,19 @@ def test_use_as_target_replaces_a_suggestion_in_every_form(qtbot, make_window, w
     for name, picker in _pickers(window).items():
         assert picker.target() == "plan", name
     _wait_idle(qtbot, window)
+
+
+def test_curves_of_another_dataset_are_cleared_when_a_new_file_is_imported(qtbot, make_window, workspace, tmp_path):
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    pd.DataFrame({"x": range(30), "label": ["a", "b", "c"] * 10}).to_csv(first, index=False)
+    pd.DataFrame({"z": range(30), "target": [1.5 * i for i in range(30)]}).to_csv(second, index=False)
+    window = make_window(workspace)
+    _import(qtbot, window, first)
+    view = window.training_tab.train_view
+    view._shown_dataset = view.picker.dataset_id()  # as after a run on the first file
+    view.loss_plot.add_points("train log_loss", [1, 2, 3], [0.9, 0.6, 0.5])
+    view.result_label.setText("Completed: test accuracy 0.91")
+    view.progress.setValue(1000)
+    _import(qtbot, window, second)
+    assert view.picker.info().name == "second.csv"
+    assert view.loss_plot.curves == {} and view.result_label.text() == "" and view.progress.value() == 0

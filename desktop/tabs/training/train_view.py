@@ -47,6 +47,7 @@ class TrainView(QWidget):
         self.metric_counts: Counter[tuple[str, str]] = Counter()
         self._detect_token = 0
         self._detecting = False
+        self._shown_dataset: str | None = None  # the dataset of the curves on screen
         self._algorithms: dict[str, Any] = {}
 
         form_panel = self._build_form()
@@ -207,6 +208,8 @@ class TrainView(QWidget):
         self.job_table.show_jobs(self.services.guarded(self.ws.list_jobs) or [])
 
     def _on_picker_changed(self, dataset_id: str, target: str) -> None:
+        if self.worker is None and self._shown_dataset is not None and dataset_id != self._shown_dataset:
+            self.clear_results()  # curves of another dataset must not sit beside this form
         self._detect_token += 1
         self._detecting = bool(dataset_id and target)
         self._update_start_button()
@@ -219,6 +222,17 @@ class TrainView(QWidget):
         self.services.jobs.start("Detecting the task", lambda ctx: self.ws.detect_task(dataset_id, target),
                                  on_finished=lambda task: self._on_task_detected(token, task),
                                  on_failed=lambda e: self._on_task_detection_failed(token, e), light=True)
+
+    def clear_results(self) -> None:
+        """Forget the shown run: curves, result line, progress."""
+        self._shown_dataset = None
+        self.loss_plot.reset()
+        self.metric_plot.reset()
+        self.metric_counts.clear()
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.result_label.setText("")
+        self.time_label.setText("Not running")
 
     def _update_start_button(self) -> None:
         ready = bool(self.picker.dataset_id() and self.picker.target())
@@ -295,6 +309,7 @@ class TrainView(QWidget):
         if not config["dataset_id"] or not config["target_column"] or not config["algorithm"]:
             return None
         self._remember(config)
+        self._shown_dataset = config["dataset_id"]
         self.loss_plot.reset()
         self.metric_plot.reset()
         self.metric_counts.clear()
