@@ -207,3 +207,7 @@ def test_progress_reaches_100_only_when_shown_and_results_of_another_source_are_
     assert tab.choose_source(ids["reg"])  # another job: the binary job's results go
     assert tab.metrics_table.rowCount() == 0 and tab.bundle is None and tab.summary.text() == ""
     assert not tab.report_button.isEnabled() and not tab.threshold_group.isVisibleTo(tab)
+    # a long entry clipped in the closed combo is whole in its tooltip and its list
+    assert tab.source_combo.toolTip() == tab.source_combo.currentText()
+    view = tab.source_combo.view()
+    assert view.minimumWidth() >= view.sizeHintForColumn(0)

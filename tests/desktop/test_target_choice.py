@@ -92,3 +92,20 @@ def test_curves_of_another_dataset_are_cleared_when_a_new_file_is_imported(qtbot
     _import(qtbot, window, second)
     assert view.picker.info().name == "second.csv"
     assert view.loss_plot.curves == {} and view.result_label.text() == "" and view.progress.value() == 0
+
+
+def test_the_target_header_fits_after_use_as_target(qtbot, make_window, workspace, tmp_path):
+    from PySide6.QtCore import Qt
+
+    path = tmp_path / "hr.csv"
+    pd.DataFrame({"a_rather_long_column_name_for_attrition": ["Yes", "No"] * 10, "x": range(20)}).to_csv(path, index=False)
+    window = make_window(workspace)
+    _import(qtbot, window, path)
+    tab = window.datasets_tab
+    tab.set_target("x")
+    header = tab.preview.horizontalHeader()
+    title = tab.model.headerData(1, Qt.Orientation.Horizontal)
+    assert title == "x (target)"
+    assert tab.preview.columnWidth(1) >= header.fontMetrics().horizontalAdvance(title) + 16
+    item = tab.profile.columns.item(0)
+    assert item.toolTip() == item.text() and item.text().startswith("a_rather_long_column_name_for_attrition")

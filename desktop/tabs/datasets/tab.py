@@ -189,11 +189,12 @@ class DatasetsTab(QWidget):
     def _fit_column_widths(self, sample_rows: int = 40) -> None:
         """Size columns to their header and first rows (never to every row of a big frame)."""
         metrics = self.preview.fontMetrics()
+        header = self.preview.horizontalHeader().fontMetrics()  # the header's own font, e.g. "churn (target)"
         rows = min(sample_rows, self.model.rowCount())
         for col in range(self.model.columnCount()):
-            texts = [str(self.model.headerData(col, Qt.Orientation.Horizontal))]
-            texts += [self.model.data(self.model.index(r, col)) or "" for r in range(rows)]
-            width = max(metrics.horizontalAdvance(t) for t in texts) + 28
+            title = header.horizontalAdvance(str(self.model.headerData(col, Qt.Orientation.Horizontal)))
+            texts = [self.model.data(self.model.index(r, col)) or "" for r in range(rows)]
+            width = max([title + 8] + [metrics.horizontalAdvance(t) for t in texts]) + 28
             self.preview.setColumnWidth(col, max(70, min(width, 280)))
 
     def _on_preview_header_clicked(self, section: int) -> None:
@@ -275,6 +276,8 @@ class DatasetsTab(QWidget):
         if info is not None:
             self._info = info
             self._show_info(info)
+            if self.model.rowCount():
+                self._fit_column_widths()  # the header now reads "<column> (target)"
             self.profile.show_dataset(info, self.model.frame if self.model.rowCount() else None)
             self.services.events.sig_datasets_changed.emit()
 

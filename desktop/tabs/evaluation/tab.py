@@ -61,7 +61,7 @@ class EvaluationTab(QWidget):
         scroll.setWidget(left)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(340)
-        scroll.setMaximumWidth(420)
+        scroll.setMaximumWidth(480)
 
         self.metrics_table = make_table(["Metric", "Value", "95% interval"])
         self.figure_view = FigureView()
@@ -99,7 +99,7 @@ class EvaluationTab(QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([360, 900])
+        splitter.setSizes([440, 900])  # room for "Job 1a2b3c4d · algorithm · test accuracy 0.91"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -174,6 +174,10 @@ class EvaluationTab(QWidget):
             index = 0
         self.source_combo.setCurrentIndex(index if index >= 0 else (0 if self.source_combo.count() else -1))
         self.source_combo.blockSignals(False)
+        # the closed combo is narrow; its list shows every entry whole, the tooltip the chosen one
+        view = self.source_combo.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24 if self.source_combo.count() else 0)
+        self.source_combo.setToolTip(self.source_combo.currentText())
         self.evaluate_button.setEnabled(self.source_combo.count() > 0 and self.worker is None)
 
     def refresh_datasets(self) -> None:
@@ -200,6 +204,7 @@ class EvaluationTab(QWidget):
 
     def _on_source_changed(self, _index: int = 0) -> None:
         """Results of another job or version must not sit beside this form: clear them."""
+        self.source_combo.setToolTip(self.source_combo.currentText() or "A completed training job or a deployed model version")
         if self.worker is None and self.bundle is not None and self.source_combo.currentData() != self.key:
             self.clear_results()
 
