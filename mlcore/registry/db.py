@@ -154,6 +154,19 @@ def migrate(engine: Engine, db_path: Path | None = None) -> None:
         command.upgrade(cfg, "head")
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for other databases, memory, or an unparsable URL)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - reported when the engine is made
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).resolve()
+
+
 def _safe_url(url: str) -> str:
     try:
         from sqlalchemy.engine import make_url
@@ -168,8 +181,8 @@ class Database:
 
     def __init__(self, url: str, db_path: Path | None = None) -> None:
         self.url = url
-        if db_path is not None:
-            check_sqlite_file(Path(db_path))
+        if db_path is not None and _sqlite_file(url) == Path(db_path).resolve():
+            check_sqlite_file(Path(db_path))  # only for the workspace's own file, not a URL elsewhere
         try:
             self.engine = make_engine(url)
         except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:

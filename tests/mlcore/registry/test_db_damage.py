@@ -85,3 +85,15 @@ def test_a_bad_database_url_is_one_line(tmp_path, monkeypatch, capsys, url):
     assert main(["--home", str(tmp_path / "ws"), "datasets", "list"]) == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "secret" not in err, err
+
+
+def test_a_sqlite_url_elsewhere_is_not_judged_by_the_workspace_file(tmp_path, monkeypatch):
+    from mlcore.workspace import Workspace
+
+    home = tmp_path / "ws"
+    (home / "datasets").mkdir(parents=True)
+    (home / "datasets" / "kept.parquet").write_bytes(b"PAR1")  # artifacts, but the database is shared
+    monkeypatch.setenv("MLWB_DB_URL", f"sqlite:///{tmp_path / 'shared.db'}")
+    with Workspace(home) as ws:
+        assert ws.list_datasets() == []
+    assert (tmp_path / "shared.db").stat().st_size > 0 and not (home / "workbench.db").exists()
