@@ -42,6 +42,26 @@ def default_home() -> Path:
     return resolve_home(None)
 
 
+def open_workspace(home: Path, show_dialog: bool = True) -> Any:
+    """The Workspace at ``home``, or None after telling the user why it cannot be opened.
+
+    A damaged or emptied database, an unknown schema or a bad ``MLWB_DB_URL`` is one message
+    (naming the file and the backup to restore) in a dialog and on stderr, never a traceback.
+    """
+    from mlcore.errors import MLWorkbenchError
+    from mlcore.workspace import Workspace
+
+    try:
+        return Workspace(home)
+    except MLWorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        if show_dialog:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(None, "Cannot open the workspace", str(exc))
+        return None
+
+
 SAMPLES_AT_FIRST_START = ("penguins", "churn", "iris", "breast_cancer", "diabetes")
 
 
@@ -109,9 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
 
     from desktop.main_window import MainWindow
-    from mlcore.workspace import Workspace
 
-    workspace = Workspace(args.home or default_home())
+    offscreen = os.environ.get("QT_QPA_PLATFORM") == "offscreen"
+    workspace = open_workspace(args.home or default_home(), show_dialog=not offscreen)
+    if workspace is None:
+        return 1
     # interactive start: show the window first, build the tabs right after
     window = MainWindow(workspace, lazy_tabs=args.screenshot is None)
     if args.tab:

@@ -42,8 +42,11 @@ class Services:
             self.errors.handle(exc)
             return None
 
-    def confirm(self, parent: QWidget | None, title: str, text: str) -> bool:
-        return ask_yes_no(parent, title, text)
+    def confirm(self, parent: QWidget | None, title: str, text: str, action: str | None = None) -> bool:
+        """Ask before doing something; with ``action`` its button is the default, so Enter does it."""
+        if action is None:
+            return ask_yes_no(parent, title, text)
+        return ask_yes_no(parent, title, text, action)
 
     # -- remembered choices ----------------------------------------------------------------
     def remember(self, key: str, value: Any) -> None:
@@ -67,9 +70,22 @@ class Services:
         self.events.sig_recent_files_changed.emit()
 
 
-def ask_yes_no(parent: QWidget | None, title: str, text: str) -> bool:
+def ask_yes_no(parent: QWidget | None, title: str, text: str, action: str | None = None) -> bool:
     """Ask a yes/no question (tests replace this function)."""
-    answer = QMessageBox.question(parent, title, text,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+    box = confirmation_box(parent, title, text, action)
+    box.exec()
+    return box.clickedButton() is box.defaultButton() if action else \
+        box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes
+
+
+def confirmation_box(parent: QWidget | None, title: str, text: str, action: str | None = None) -> QMessageBox:
+    """Yes/No (No the default), or, with ``action``, a button named after it that Enter presses, and Cancel."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    if action:
+        confirm = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(confirm)
+    else:
+        box.addButton(QMessageBox.StandardButton.Yes)
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.No))
+    return box

@@ -8,6 +8,17 @@ desktop shows it in a dialog. Anything else reaching those layers is a bug.
 from __future__ import annotations
 
 
+def shown(value: object) -> str:
+    """``repr`` of a data value as a person reads it: numpy scalars as plain Python (True, 3, 'a')."""
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        try:
+            value = item()
+        except (TypeError, ValueError):
+            pass
+    return repr(value)
+
+
 class MLWorkbenchError(Exception):
     """Base of every error the user can cause or fix."""
 

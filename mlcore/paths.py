@@ -19,9 +19,5 @@ def resolve_home(home: str | os.PathLike | None = None) -> Path:
 
 
 def resources_dir() -> Path:
-    """The ``resources/`` folder (repo checkout or installed copy)."""
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[1] / "resources", here.parent / "resources"):
-        if candidate.is_dir():
-            return candidate
-    return here.parents[1] / "resources"
+    """``mlcore/resources``: the files the engine needs at run time (shipped as package data)."""
+    return Path(__file__).resolve().parent / "resources"

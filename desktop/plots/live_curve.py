@@ -89,6 +89,9 @@ class LivePlot(pg.PlotWidget):
         # grid lines at minor ticks triple the cost of every repaint; major ones suffice
         for axis in ("left", "bottom"):
             self.getAxis(axis).setStyle(maxTickLevel=0)
+            # a metric's values are shown as they are: never "log_loss (x0.001)" with ticks 350-550
+            self.getAxis(axis).enableAutoSIPrefix(False)
+            self.getAxis(axis).setSIPrefixEnableRanges(((0.0, 0.0),))  # this pyqtgraph rescales anyway
         # rising curves (accuracy, r2) end top right: their legend goes bottom right
         self.getPlotItem().addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))
         self.setMouseEnabled(x=True, y=True)

@@ -47,7 +47,7 @@ def register(sub, common) -> None:
 
     exp = sub.add_parser("experiments", parents=[common], help="tuning runs (MLExperiment rows)")
     esub = exp.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = esub.add_parser("list", parents=[common])
+    p = esub.add_parser("list", parents=[common], help="list tuning runs with their best score")
     p.add_argument("--job")
     p.set_defaults(func=cmd_experiments_list)
 

@@ -53,6 +53,41 @@ def _parse_sheet(path: Path, book: pd.ExcelFile, sheet: str) -> pd.DataFrame:
     return raw.dropna(how="all").dropna(axis=1, how="all")
 
 
+def _looks_like_table(raw: pd.DataFrame) -> bool:
+    """At least two columns, a header filling most of them, and most rows using two cells or more.
+
+    A sheet of prose (notes, a read-me, one paragraph per row) fails this: its rows use one cell.
+    """
+    if raw.shape[0] < 2 or raw.shape[1] < 2:
+        return False
+    body, _ = _skip_title_rows(raw)
+    filled = body.notna().sum(axis=1).to_numpy()
+    return bool(filled[0] >= max(2, 0.5 * body.shape[1]) and (filled[1:] >= 2).mean() >= 0.5)
+
+
+def _first_table_sheet(path: Path, book: pd.ExcelFile, names: list[str]) -> tuple[str, pd.DataFrame]:
+    """The first sheet that looks like a table; else the first with rows; else one with a header."""
+    with_rows = header_only = None
+    for name in names:
+        candidate = _parse_sheet(path, book, name)
+        if _looks_like_table(candidate):
+            return name, candidate
+        if with_rows is None and candidate.shape[0] >= 2:
+            with_rows = (name, candidate)
+        if header_only is None and not candidate.empty:
+            header_only = (name, candidate)  # reported by the caller if nothing better turns up
+    found = with_rows or header_only
+    if found is None:
+        raise DataImportError(f"{path.name}: the workbook is empty (no sheet has data)")
+    return found
+
+
+def _sheet_note(names: list[str], sheet: str, table_like: bool) -> str:
+    listed = ", ".join(repr(n) for n in names)
+    why = "the first that looks like a table" if table_like else "no sheet looks like a table: check it is the right one"
+    return f"the workbook has {len(names)} sheets ({listed}); read {sheet!r}, {why} (choose another with the sheet option)"
+
+
 def _skip_title_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Drop lone-cell title lines ("Sales report 2024") above a wider header row."""
     skipped = 0
@@ -85,16 +120,7 @@ def read_excel(path: Path, fmt: str, options: ImportOptions) -> LoadedTable:
             if raw.empty:
                 raise DataImportError(f"{path.name}: sheet {sheet!r} is empty")
         else:
-            sheet, raw = None, None
-            for name in names:
-                candidate = _parse_sheet(path, book, name)
-                if candidate.shape[0] >= 2:
-                    sheet, raw = name, candidate
-                    break
-                if raw is None and not candidate.empty:
-                    sheet, raw = name, candidate  # header only: reported below if nothing better turns up
-            if raw is None:
-                raise DataImportError(f"{path.name}: the workbook is empty (no sheet has data)")
+            sheet, raw = _first_table_sheet(path, book, names)
     if raw.shape[0] < 2:
         raise DataImportError(f"{path.name}: sheet {sheet!r} has a header ({raw.shape[1]} columns) but no data rows")
     raw, titles = _skip_title_rows(raw)
@@ -102,9 +128,8 @@ def read_excel(path: Path, fmt: str, options: ImportOptions) -> LoadedTable:
     if titles:
         notes.insert(0, f"skipped {titles} title line(s) above the header row of sheet {sheet!r}")
     warnings = notes
-    skipped = names.index(sheet)
-    if options.sheet is None and skipped:
-        warnings = [f"read sheet {sheet!r}: the sheets before it have no data"] + notes
+    if options.sheet is None and len(names) > 1:
+        warnings = [_sheet_note(names, sheet, table_like=_looks_like_table(raw))] + notes
     return LoadedTable(
         frame=frame,
         format=fmt,

@@ -1,4 +1,4 @@
-"""Sample datasets that work offline: scikit-learn's bundled tables and the CSVs in resources/samples."""
+"""Sample datasets that work offline: scikit-learn's bundled tables and the CSVs in mlcore/resources/samples."""
 
 from __future__ import annotations
 
@@ -24,16 +24,13 @@ class SampleInfo:
 
 
 def samples_dir() -> Path:
-    """The folder holding the shipped sample files, in a source checkout or an installed package."""
-    here = Path(__file__).resolve()
-    candidates = [
-        here.parents[1] / "resources" / "samples",  # packaged inside mlcore/
-        here.parents[2] / "resources" / "samples",  # source checkout / editable install
-    ]
-    for folder in candidates:
-        if (folder / "penguins.csv").is_file():
-            return folder
-    raise DataImportError("the sample data folder resources/samples was not found next to the mlcore package")
+    """The folder holding the shipped sample files: package data inside ``mlcore/resources/samples``."""
+    from mlcore.paths import resources_dir
+
+    folder = resources_dir() / "samples"
+    if not (folder / "penguins.csv").is_file():
+        raise DataImportError(f"the sample data folder {folder} is missing; reinstall the mlworkbench package")
+    return folder
 
 
 def _sklearn_frame(loader_name: str, target: str, labelled: bool) -> pd.DataFrame:

@@ -274,3 +274,25 @@ def sniff_text(
     lines = _sample_lines(text, truncated=False, limit=1)
     header_fields = lines[0].count(delimiter) + 1 if lines else 0
     return TextSniff(reported, codec, delimiter, mark, quoted_newlines, header_fields, skip_rows, warnings, unsure)
+
+
+def count_header_fields(path: Path, delimiter: str, codec: str, skip_rows: int = 0, fallback: int = 0) -> int:
+    """Fields of the header line, read through to its end (the sample may cut a very wide header)."""
+    if codec.replace("-", "").lower() not in ("utf8", "cp1252", "latin1", "iso88591", "ascii"):
+        return fallback  # a multi-byte encoding: the sample's count is the best cheap answer
+    mark = delimiter.encode(codec)
+    fields, lines_seen = 1, 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            while lines_seen < skip_rows:
+                end = chunk.find(b"\n")
+                if end < 0:
+                    break
+                chunk, lines_seen = chunk[end + 1:], lines_seen + 1
+            if lines_seen < skip_rows:
+                continue
+            end = chunk.find(b"\n")
+            fields += chunk[: end if end >= 0 else len(chunk)].count(mark)
+            if end >= 0:
+                break
+    return fields

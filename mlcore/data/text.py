@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from mlcore.data.arrow import arrow_to_frame, finish_arrow_table
-from mlcore.data.sniff import TextSniff, sniff_text
+from mlcore.data.sniff import TextSniff, count_header_fields, sniff_text
 from mlcore.data.table import ImportOptions, LoadedTable
 from mlcore.errors import DataImportError
 
@@ -25,11 +25,13 @@ def _parse(
     sniff: TextSniff,
     newlines_in_values: bool,
     column_types: dict[str, pa.DataType] | None = None,
+    block_size: int | None = None,
 ) -> pa.Table:
     codec = "utf8" if sniff.codec == "utf-8" else sniff.codec
+    sized = {"block_size": block_size} if block_size else {}
     return pacsv.read_csv(
         source,
-        read_options=pacsv.ReadOptions(encoding=codec, skip_rows=sniff.skip_rows),
+        read_options=pacsv.ReadOptions(encoding=codec, skip_rows=sniff.skip_rows, **sized),
         parse_options=pacsv.ParseOptions(
             delimiter=sniff.delimiter, quote_char='"', double_quote=True, newlines_in_values=newlines_in_values
         ),
@@ -73,7 +75,8 @@ def _explain(path: Path, sniff: TextSniff, error: Exception) -> DataImportError:
     message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if "Empty CSV file" in message:
         # the sample had text, so this is a lone header line without a line break
-        return DataImportError(f"{path.name}: has a header ({sniff.header_fields} columns) but no data rows")
+        fields = count_header_fields(path, sniff.delimiter, sniff.codec, sniff.skip_rows, sniff.header_fields)
+        return DataImportError(f"{path.name}: has a header ({fields} columns) but no data rows")
     if "Expected" in message and "columns" in message:
         shown = "tab" if sniff.delimiter == "\t" else repr(sniff.delimiter)
         return DataImportError(
@@ -83,7 +86,33 @@ def _explain(path: Path, sniff: TextSniff, error: Exception) -> DataImportError:
     return DataImportError(f"{path.name}: cannot be parsed as a {sniff.delimiter!r}-delimited table: {message}")
 
 
+# pyarrow parses in 1 MB blocks and fails on a line longer than one block ("straddling object",
+# or "Empty CSV file or block" for a long header line): such files are parsed again in big blocks
+LONG_LINE_BLOCK = 64 * 1024 * 1024
+
+
+def _line_longer_than_a_block(exc: Exception) -> bool:
+    return "straddl" in str(exc) or "Empty CSV file or block" in str(exc)
+
+
 def _parse_checked(path: Path, sniff: TextSniff, column_types: dict[str, pa.DataType] | None = None) -> pa.Table:
+    """Parse (in big blocks when a line outgrows pyarrow's default block), else ``_parse_once``."""
+    try:
+        return _parse_once(path, sniff, column_types)
+    except DataImportError as error:
+        cause = error.__context__ if error.__context__ is not None else error
+        if not _line_longer_than_a_block(cause) or path.stat().st_size <= (1 << 20):
+            raise
+    try:
+        return _parse(path, sniff, True, block_size=LONG_LINE_BLOCK)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        if "straddl" in str(exc):
+            raise DataImportError(f"{path.name}: a line is longer than {LONG_LINE_BLOCK >> 20} MB; "
+                                  "is this a table (one row per line)?") from None
+        raise _explain(path, sniff, exc) from None
+
+
+def _parse_once(path: Path, sniff: TextSniff, column_types: dict[str, pa.DataType] | None = None) -> pa.Table:
     """Parse, retrying once with quoted newlines allowed; parser errors become DataImportError."""
     if column_types:
         try:

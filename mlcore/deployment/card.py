@@ -20,6 +20,28 @@ def _number(value: Any) -> str:
     return _cell(value)
 
 
+# facts stored beside the metrics that are not scores: shown elsewhere on the card
+NOT_METRICS = {"n_rows", "positive_label", "threshold", "decision_threshold", "labels", "classes"}
+
+
+def _count(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _param_rows(params: dict[str, Any], m: dict[str, Any]) -> list[list[Any]]:
+    """Hyperparameters; an early-stopped model shows the iteration it kept beside n_estimators."""
+    summary = m.get("training_summary") or {}
+    best = m.get("best_iteration", summary.get("best_iteration"))
+    rows = []
+    for key, value in sorted(params.items()):
+        if best is not None and key.split("__")[-1] in ("n_estimators", "max_iter", "num_boost_round"):
+            value = f"{value} (early stopping kept {best} iterations)"
+        rows.append([key, value])
+    if best is not None and not any("(early stopping" in str(v) for _, v in rows):
+        rows.append(["best iteration (early stopping)", best])
+    return rows
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
@@ -50,11 +72,13 @@ def _decision_rule(m: dict[str, Any]) -> list[str]:
         if str(m.get("task") or "").startswith("classif"):
             return ["", "Decision rule: the most probable class is predicted (no decision threshold is set)."]
         return []
-    classes = m.get("classes")
-    positive = (f"`{classes[1]}`" if isinstance(classes, (list, tuple)) and len(classes) == 2
+    classes = m.get("classes") or (m.get("metrics") or {}).get("labels")
+    label = (m.get("metrics") or {}).get("positive_label")
+    positive = (f"`{label}`" if label is not None else f"`{classes[1]}`"
+                if isinstance(classes, (list, tuple)) and len(classes) == 2
                 else "the positive class (the second of the two classes in sorted order)")
     return ["", f"Decision threshold: {_number(threshold)}. Predictions use it: {positive} is predicted when its "
-                f"probability is at or above {_number(threshold)}, otherwise the other class (not the usual 0.5). "
+                "probability is at or above it, otherwise the other class (not the usual 0.5). "
                 "The exported model files record it as `decision_threshold` (ONNX: built into the `label` output; "
                 "joblib/skops: in the metadata JSON beside the file, as the pipeline's own predict() uses 0.5)."]
 
@@ -82,16 +106,20 @@ def model_card(metadata: dict[str, Any]) -> str:
         ["Tags", ", ".join(map(str, m.get("tags") or []))], ["Artifact sha256", m.get("artifact_sha256")],
     ])
     lines += ["", "## Data", ""]
-    lines += _table(["Field", "Value"], [
-        ["Dataset", m.get("dataset_name") or m.get("dataset_id")], ["Dataset hash", m.get("dataset_hash")],
-        ["Training rows", m.get("training_samples")], ["Target", m.get("target")],
-        ["Features", len(m.get("feature_names") or []) or None],
-    ])
     metrics = m.get("metrics") or {}
+    dataset = (f"{m['dataset_name']} ({m['dataset_id']})" if m.get("dataset_name") and m.get("dataset_id")
+               else m.get("dataset_name") or m.get("dataset_id"))
+    lines += _table(["Field", "Value"], [
+        ["Dataset", dataset], ["Dataset hash", m.get("dataset_hash")],
+        ["Training rows", m.get("training_samples")], ["Test rows", _count(metrics.get("n_rows"))],
+        ["Target", m.get("target")], ["Features", len(m.get("feature_names") or []) or None],
+    ])
     lines += ["", "## Metrics", ""]
     if metrics:
         flat: list[list[Any]] = []
         for key, value in metrics.items():
+            if key in NOT_METRICS:
+                continue
             if isinstance(value, dict):
                 flat += [[f"{key}.{k}", _number(v)] for k, v in value.items() if not isinstance(v, (dict, list))]
             elif not isinstance(value, list):
@@ -102,8 +130,8 @@ def model_card(metadata: dict[str, Any]) -> str:
     lines += _decision_rule(m)
     params = m.get("hyperparameters") or {}
     lines += ["", "## Hyperparameters", ""]
-    lines += _table(["Parameter", "Value"], [[k, v] for k, v in sorted(params.items())]) if params else [
-        "Library defaults."]
+    param_rows = _param_rows(params, m)
+    lines += _table(["Parameter", "Value"], param_rows) if param_rows else ["Library defaults."]
     schema_rows = _schema_rows(m.get("input_schema"))
     lines += ["", "## Input schema", ""]
     if schema_rows:

@@ -30,6 +30,10 @@ def validate_name(name: object) -> str:
         detail = (f"characters {''.join(bad)!r} are not allowed" if bad
                   else "it must start with a letter or digit and be at most 128 characters")
         raise ConfigError(f"model name {text!r} is invalid: {detail} (use letters, digits, '.', '-', '_')")
+    if text.endswith("."):
+        # Windows drops a trailing dot from folder names: 'trail.' and 'trail' would share a folder
+        raise ConfigError(f"model name {text!r} ends with '.', which Windows drops from folder names; "
+                          f"use {text.rstrip('.')!r} or another name")
     if text.split(".")[0].lower() in _WINDOWS_RESERVED:
         raise ConfigError(f"model name {text!r} is a reserved file name on Windows")
     return text

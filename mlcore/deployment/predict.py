@@ -157,6 +157,29 @@ def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_PARTIAL = re.compile(r"^\..+?(?:\.(\d+))?\.partial$")
+
+
+def sweep_partials(folder: Path) -> list[Path]:
+    """Remove hidden ``.<name>.<pid>.partial`` files that a killed write left (their process is gone)."""
+    import psutil
+
+    removed = []
+    for path in folder.glob(".*.partial"):
+        match = _PARTIAL.match(path.name)
+        pid = int(match.group(1)) if match and match.group(1) else None
+        if pid is not None and pid != os.getpid() and psutil.pid_exists(pid):
+            continue  # another process is writing it right now
+        if pid == os.getpid():
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass  # gone already, or not ours to remove: the next run tries again
+    return removed
+
+
 def write_output(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write `df` as .csv, .xlsx or .parquet by the extension (formulas neutralised in CSV/Excel); return the path."""
     target = Path(path)
@@ -167,7 +190,8 @@ def write_output(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         raise ConfigError(f"cannot write '{target.name}': {len(df)} rows exceed Excel's limit of {EXCEL_MAX_ROWS}; "
                           "use .csv or .parquet")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
+    sweep_partials(target.parent)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         if suffix == ".csv":
             neutralise_formulas(df).to_csv(tmp, index=False)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlcore.errors import DataValidationError
+from mlcore.errors import DataValidationError, shown
 
 __all__ = ["InputSchema", "SchemaCheck", "build_schema", "check_frame", "drift_report", "column_kind"]
 
@@ -203,7 +203,7 @@ def _text_to_number(series: pd.Series, name: str, source: str) -> pd.Series:
         examples = series[bad]
         raise DataValidationError(
             f"{source}: column '{name}' must be numeric but {int(bad.sum())} value(s) are not numbers, "
-            f"e.g. {str(examples.iloc[0])!r} (row {examples.index[0]!r})")
+            f"e.g. {str(examples.iloc[0])!r} (row {shown(examples.index[0])})")
     return numbers.astype(float)
 
 

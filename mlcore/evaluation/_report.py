@@ -31,6 +31,25 @@ def _fmt(value: Any, metric: str = "") -> str:
     return str(value)
 
 
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion: it does not collapse to a point at 0 or n successes."""
+    from scipy.stats import norm
+
+    if n <= 0:
+        return (0.0, 1.0)
+    z = float(norm.ppf(0.5 + level / 2))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    low, high = centre - half, centre + half
+    # at 0 or n successes one end is exactly 0 or 1; floating point lands a hair inside
+    return (0.0 if successes == 0 else max(0.0, float(low)), 1.0 if successes == n else min(1.0, float(high)))
+
+
+def _collapsed(lo: Any, hi: Any) -> bool:
+    return lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi) and abs(hi - lo) < 1e-12
+
+
 def metric_rows(result: Any) -> list[tuple[str, str, str, str]]:
     """(name, label, value, interval) for each metric worth a row in a table."""
     rows = []
@@ -39,12 +58,28 @@ def metric_rows(result: Any) -> list[tuple[str, str, str, str]]:
             continue
         lo, hi = result.intervals.get(m, (None, None))
         ci = f"[{_fmt(lo, m)}, {_fmt(hi, m)}]" if lo is not None else ""
+        if _collapsed(lo, hi):
+            if m == "accuracy" and result.n_rows:
+                # a proportion of rows: Wilson's interval says how uncertain a perfect small test set is
+                n = int(result.n_rows)
+                w_lo, w_hi = wilson_interval(int(round(result.metrics[m] * n)), n, result.level)
+                ci = f"[{_fmt(w_lo, m)}, {_fmt(w_hi, m)}] (Wilson)"
+            else:
+                ci += " (collapsed)"
         rows.append((m, METRIC_LABELS.get(m, m), _fmt(result.metrics[m], m), ci))
     return rows
 
 
 def _notes(result: Any) -> list[str]:
-    return [str(v) for k, v in result.metrics.items() if k.endswith("_note")]
+    notes = [str(v) for k, v in result.metrics.items() if k.endswith("_note")]
+    collapsed = [m for m in _TABLE_METRICS[result.kind]
+                 if m in result.metrics and _collapsed(*result.intervals.get(m, (None, None)))]
+    if collapsed:
+        notes.append(
+            f"Every bootstrap resample of the {result.n_rows} test rows scored the same for {', '.join(collapsed)}: "
+            "a collapsed interval reflects a small or easy test set, not certainty. Accuracy's interval is "
+            "Wilson's score interval instead, which does not collapse.")
+    return notes
 
 
 def _confusion_frame(result: Any) -> pd.DataFrame:
@@ -97,6 +132,14 @@ th{background:#eef2f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{display:inline-block;margin:.5em;vertical-align:top}img{max-width:100%;border:1px solid #ddd}
 .note{color:#8a5a00}.scroll{overflow-x:auto}
 """
+
+
+def _meta_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"  # a threshold of 0.35234234234234234 reads as 0.3523
+    return str(value)
 
 
 def _e(value: Any) -> str:
@@ -167,6 +210,8 @@ def write_html_report(
     if result.task == "classification":
         per_class = pd.DataFrame(result.metrics["per_class"]).T
         per_class.index.name = "class"
+        if "support" in per_class.columns:  # row counts: never "1035.0000"
+            per_class["support"] = per_class["support"].astype("int64")
         body += ["<h3>Confusion matrix (rows: actual, columns: predicted)</h3>",
                  html_table(_confusion_frame(result).rename_axis("actual"), max_rows=200, index=True),
                  html_table(per_class, max_rows=200, index=True)]
@@ -180,7 +225,10 @@ def write_html_report(
     info = {"task": result.task, "rows": result.n_rows, "classes": result.classes, "threshold": result.threshold,
             "confidence level": result.level, **result.meta, **(meta or {}),
             "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
-    meta_df = pd.DataFrame({"key": list(info), "value": [("" if v is None else v) for v in info.values()]})
+    if "decision threshold" in info:  # the caller's name for the same number: show it once
+        info["decision threshold"] = info.pop("threshold") if info["decision threshold"] is None else info["decision threshold"]
+        info.pop("threshold", None)
+    meta_df = pd.DataFrame({"key": list(info), "value": [_meta_value(v) for v in info.values()]})
     body += [f"<h2>{SECTIONS[6]}</h2>", html_table(meta_df.astype(str), max_rows=200)]
     doc = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
            f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>")

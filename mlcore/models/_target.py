@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlcore.errors import ConfigError, DataValidationError
+from mlcore.errors import ConfigError, DataValidationError, shown
 
 MAX_CLASSES = 20  # an integer target with more distinct values is treated as a quantity
 MAX_CLASS_FRACTION = 0.05  # ... or with distinct values above this share of the rows
@@ -43,7 +43,7 @@ def validate_target(y: pd.Series, task: str, column: str, min_class_count: int =
         if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
             example = values.iloc[0]
             raise DataValidationError(
-                f"target column '{column}' is not numeric (e.g. {example!r}); regression needs numbers "
+                f"target column '{column}' is not numeric (e.g. {shown(example)}); regression needs numbers "
                 "- choose classification or another column"
             )
         v = values.to_numpy(dtype=float)
@@ -51,17 +51,17 @@ def validate_target(y: pd.Series, task: str, column: str, min_class_count: int =
             raise DataValidationError(f"target column '{column}' contains infinite values")
         if values.nunique() < 2:
             raise DataValidationError(
-                f"target column '{column}' is constant ({values.iloc[0]!r}); there is nothing to learn"
+                f"target column '{column}' is constant ({shown(values.iloc[0])}); there is nothing to learn"
             )
         return
     counts = values.value_counts()
     if len(counts) < 2:
         raise DataValidationError(
-            f"target column '{column}' has a single class {counts.index[0]!r}; classification needs at least two"
+            f"target column '{column}' has a single class {shown(counts.index[0])}; classification needs at least two"
         )
     if pd.api.types.is_float_dtype(values.dtype) and not _is_integral(values):
         raise DataValidationError(
-            f"target column '{column}' holds continuous numbers (e.g. {values.iloc[0]!r}); "
+            f"target column '{column}' holds continuous numbers (e.g. {shown(values.iloc[0])}); "
             "use regression or bin the values into classes"
         )
     if len(counts) > max(100, len(values) // 2):
@@ -71,7 +71,7 @@ def validate_target(y: pd.Series, task: str, column: str, min_class_count: int =
         )
     small = counts[counts < min_class_count]
     if len(small):
-        names = ", ".join(f"{k!r} ({v} rows)" for k, v in small.items())
+        names = ", ".join(f"{shown(k)} ({v} rows)" for k, v in small.items())
         raise DataValidationError(
             f"target column '{column}' has classes with fewer than {min_class_count} rows: {names}"
         )

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from mlcore.errors import ConfigError, DataValidationError
+from mlcore.errors import ConfigError, DataValidationError, shown
 
 from mlcore.vocab import CV_KINDS
 
@@ -105,7 +105,7 @@ def split_frame(df: pd.DataFrame, target: str, test_size: float = 0.2, validatio
             parsed = to_datetime_series(times)
             if parsed.isna().any():
                 bad = times[parsed.isna().to_numpy()].iloc[0]
-                raise DataValidationError(f"time column {time_column!r} has a value that is not a date: {bad!r}")
+                raise DataValidationError(f"time column {time_column!r} has a value that is not a date: {shown(bad)}")
             times = parsed
         order = usable[np.argsort(times.to_numpy(), kind="stable")]
         if stratify:

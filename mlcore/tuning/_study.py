@@ -9,11 +9,15 @@ the dataset and a fingerprint of the rows), and a study loaded again must match 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
-from mlcore.errors import ConflictError
+from mlcore.errors import ConfigError, ConflictError
+
+T = TypeVar("T")
 
 # compared in this order; a key a study lacks (made elsewhere, or by an older version) is not compared
 STUDY_KEYS = ("algorithm", "task", "metric", "direction", "dataset_id", "dataset_hash", "data_hash")
@@ -58,6 +62,24 @@ def _conflict(name: str, mismatches: list[str]) -> ConflictError:
                          f"{'; '.join(mismatches)}. Use another study_name, or leave it empty for a new study.")
 
 
+def _shown(storage: Any) -> str:
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", str(storage))  # never print a password
+
+
+def _in_storage(storage: Any, action: Callable[[], T]) -> T:
+    """Run an Optuna call on ``storage``; a URL that cannot be opened becomes one ConfigError line."""
+    try:
+        return action()
+    except ImportError as exc:
+        raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: its database driver is not "
+                          f"installed ({str(exc).splitlines()[0]})") from None
+    except Exception as exc:  # noqa: BLE001 - only SQLAlchemy's errors are translated, the rest re-raised
+        if not type(exc).__module__.startswith("sqlalchemy"):
+            raise
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: {reason}") from None
+
+
 def check_study(storage: Any, name: str, attrs: dict[str, Any]) -> None:
     """ConflictError when ``storage`` holds a study ``name`` made for another search (nothing when none)."""
     if storage is None:
@@ -65,7 +87,7 @@ def check_study(storage: Any, name: str, attrs: dict[str, Any]) -> None:
     import optuna
 
     try:
-        study = optuna.load_study(study_name=name, storage=storage)
+        study = _in_storage(storage, lambda: optuna.load_study(study_name=name, storage=storage))
     except KeyError:  # no such study yet
         return
     mismatches = _mismatches(study, attrs)
@@ -77,8 +99,9 @@ def open_study(storage: Any, name: str, sampler: Any, pruner: Any, attrs: dict[s
     """Create study ``name`` labelled with ``attrs``, or load it when its labels match (ConflictError if not)."""
     import optuna
 
-    study = optuna.create_study(storage=storage, study_name=name, load_if_exists=True, sampler=sampler,
-                                pruner=pruner, direction=attrs["direction"])
+    study = _in_storage(storage, lambda: optuna.create_study(
+        storage=storage, study_name=name, load_if_exists=True, sampler=sampler, pruner=pruner,
+        direction=attrs["direction"]))
     mismatches = _mismatches(study, attrs)
     if mismatches:
         raise _conflict(name, mismatches)

@@ -66,3 +66,20 @@ def test_parallel_first_jobs_do_not_break_each_others_imports(tmp_path, workspac
     log = workspace.home / "logs" / "desktop.log"
     assert not log.exists() or "Traceback" not in log.read_text(), log.read_text()
     assert out.stat().st_size > 5000
+
+
+def test_a_damaged_workspace_database_is_one_message_in_a_dialog(tmp_path, monkeypatch, capsys):
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.app import open_workspace
+
+    home = tmp_path / "ws"
+    (home / "datasets").mkdir(parents=True)
+    (home / "datasets" / "old.parquet").write_bytes(b"PAR1")
+    (home / "workbench.db").write_bytes(b"")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
+    assert open_workspace(home) is None
+    assert shown and shown[0][0] == "Cannot open the workspace"
+    assert str(home / "workbench.db") in shown[0][1] and "0 bytes" in shown[0][1]
+    assert capsys.readouterr().err.strip().splitlines() == [f"error: {shown[0][1]}"]

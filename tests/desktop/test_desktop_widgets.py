@@ -149,3 +149,16 @@ def test_bar_chart_with_error_bars_and_scatter_curves(qtbot):
     assert item.opts["symbol"] == "o" and item.opts["pen"] is None
     assert list(item.yData) == [0.5, 0.7, 0.6]
     plot.stop()
+
+
+def test_metric_axes_show_values_without_si_prefixes(qtbot):
+    plot = LivePlot("t", "log_loss")
+    qtbot.addWidget(plot)
+    plot.add_points("validation log_loss", list(range(50)), [0.35 + 0.004 * i for i in range(50)])
+    plot.redraw_if_dirty()
+    plot.getPlotItem().getViewBox().updateAutoRange()
+    qtbot.wait(50)
+    left = plot.getAxis("left")
+    assert 0.3 < left.range[0] < 0.6
+    assert left.autoSIPrefixScale == 1.0 and "x0.001" not in left.labelString()
+    plot.stop()

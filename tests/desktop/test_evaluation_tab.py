@@ -185,3 +185,29 @@ def test_a_cancelled_evaluation_leaves_the_tab_usable(qtbot, make_window, prepar
     assert tab.summary.text() == "Evaluation cancelled."
     assert tab.bundle is None and tab.metrics_table.rowCount() == 0
     assert tab.evaluate_button.isEnabled() and not tab.cancel_button.isEnabled()
+
+
+def test_progress_reaches_100_only_when_shown_and_results_of_another_source_are_cleared(qtbot, make_window, prepared):
+    ws, ids = prepared
+    window = make_window(ws)
+    tab = window.evaluation_tab
+    assert tab.choose_source(ids["job"])
+    tab.boot_spin.setValue(50)
+    seen = []
+    worker = tab.start_evaluation()
+    worker.sig_progress.connect(lambda f, m: seen.append(tab.progress.value()))  # after the tab's own slot
+    with qtbot.waitSignal(tab.sig_evaluated, timeout=30000):
+        pass
+    assert seen and max(seen) <= 900  # the figure and tables were still to come
+    assert tab.progress.value() == 1000
+    qtbot.waitUntil(lambda: not window.jobs.running(), timeout=10000)
+    assert tab.summary.minimumHeight() >= 3 * tab.summary.fontMetrics().lineSpacing()  # no jump as it grows
+
+    assert tab.metrics_table.rowCount() > 0
+    assert tab.choose_source(ids["reg"])  # another job: the binary job's results go
+    assert tab.metrics_table.rowCount() == 0 and tab.bundle is None and tab.summary.text() == ""
+    assert not tab.report_button.isEnabled() and not tab.threshold_group.isVisibleTo(tab)
+    # a long entry clipped in the closed combo is whole in its tooltip and its list
+    assert tab.source_combo.toolTip() == tab.source_combo.currentText()
+    view = tab.source_combo.view()
+    assert view.minimumWidth() >= view.sizeHintForColumn(0)

@@ -106,10 +106,12 @@ def test_compare_selected_versions(qtbot, make_window, prepared):
     ws, ids = prepared
     window = make_window(ws)
     panel = window.registry_tab.versions
+    panel.compare_dataset.setCurrentIndex(panel.compare_dataset.findData(ids["diabetes"]))  # unrelated
     panel.select_version(ids["v1"])
     panel.select_version(ids["v2"], add=True)
     assert {v.id for v in panel.selected()} == {ids["v1"], ids["v2"]}
-    panel.compare_dataset.setCurrentIndex(panel.compare_dataset.findData(ids["bc"]))
+    # the versions' own dataset is the default, whatever the list shows first or last
+    assert panel.compare_dataset.currentData() == ids["bc"] == ws.get_model(ids["v1"]).dataset_id
     with qtbot.waitSignal(panel.sig_compared, timeout=30000) as compared:
         _click(qtbot, panel.compare_button)
     rows = compared.args[0]
@@ -146,7 +148,9 @@ def test_predict_panel_drop_warnings_preview_and_save(qtbot, make_window, prepar
     assert result["rows"] == 60 and result["version"] == "1.0.0"
     assert panel.preview_model.rowCount() == 60
     cols = list(panel.preview_model.frame.columns)
-    assert cols[: len(frame.columns)] == list(frame.columns) and "prediction" in cols
+    # what was predicted comes first: prediction, the class probabilities, then the input columns
+    assert cols[0] == "prediction" and all(c.startswith("proba_") for c in cols[1:3])
+    assert cols[3:] == list(frame.columns)
     warnings = [panel.warnings_list.item(i).text() for i in range(panel.warnings_list.count())]
     assert any("user_id" in w and "not used by the model" in w for w in warnings)
     assert panel.progress.value() == 1000
@@ -292,3 +296,25 @@ def test_ab_panel_pairs_b_with_another_version_of_a(qtbot, make_window, prepared
     ab.name_edit.setText("bad name!")
     assert ab.create_test() is None
     assert window.errors_seen and "bad name!" in window.errors_seen[-1][1]
+
+
+def test_the_confirmation_of_a_stage_change_confirms_on_enter(qtbot, make_window, prepared, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.services import confirmation_box
+
+    ws, ids = prepared
+    window = make_window(ws)
+    asked = []
+    monkeypatch.setattr("desktop.services.ask_yes_no", lambda *args: asked.append(args) or False)
+    panel = window.registry_tab.versions
+    panel.select_version(ids["v2"])
+    assert panel.change_stage("promote") is None
+    assert asked[-1][3] == "Promote"
+    box = confirmation_box(None, "Promote model version", "Make it production?", "Promote")
+    qtbot.addWidget(box)
+    assert box.defaultButton().text() == "Promote"
+    assert box.buttonRole(box.defaultButton()) == QMessageBox.ButtonRole.AcceptRole
+    plain = confirmation_box(None, "Delete dataset", "Delete it?")
+    qtbot.addWidget(plain)
+    assert plain.standardButton(plain.defaultButton()) == QMessageBox.StandardButton.No

@@ -80,8 +80,8 @@ class ImportOptionsDialog(QDialog):
         current_sheet = self.sheet.currentText()
         self.sheet.clear()
         self.sheet.addItems([str(s) for s in (sniff.sheets or [])])
-        if current_sheet:
-            self.sheet.setCurrentText(current_sheet)
+        if current_sheet or getattr(sniff, "sheet", None):
+            self.sheet.setCurrentText(current_sheet or str(sniff.sheet))  # the sheet the importer chose
         for w in (self.delimiter, self.encoding, self.decimal):
             w.setEnabled(not is_excel)
         self.sheet.setEnabled(is_excel and bool(sniff.sheets))

@@ -72,6 +72,7 @@ class ColumnProfile(QWidget):
                 if name == info.target_column:
                     text = text + " · target"
                 item = QListWidgetItem(text)
+                item.setToolTip(text)  # a long name is elided in the list
                 item.setData(Qt.ItemDataRole.UserRole, name)
                 self.columns.addItem(item)
         self.columns.blockSignals(False)

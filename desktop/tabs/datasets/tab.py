@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from desktop.services import Services
 from desktop.tabs.datasets.import_dialog import ImportOptionsDialog
 from desktop.tabs.datasets.profile import ColumnProfile
+from desktop.widgets.dataset_picker import fill_target_combo
 from desktop.widgets.frame_model import DataFrameModel
 from mlcore.errors import ConflictError
 
@@ -83,7 +84,8 @@ class DatasetsTab(QWidget):
         self.set_target_button.clicked.connect(lambda: self.set_target(self.target_combo.currentText()))
         target_row = QHBoxLayout()
         target_row.addWidget(self.header, 1)
-        target_row.addWidget(QLabel("Target column:"))
+        self.target_label = QLabel("Target column:")
+        target_row.addWidget(self.target_label)
         target_row.addWidget(self.target_combo)
         target_row.addWidget(self.set_target_button)
 
@@ -170,12 +172,9 @@ class DatasetsTab(QWidget):
     def _show_info(self, info: Any) -> None:
         lineage = f" · derived from {info.parent_id[:8]}" if info.parent_id else ""
         self.header.setText(f"<b>{info.name}</b> — {info.rows:,} rows × {info.columns} columns{lineage}")
-        self.target_combo.blockSignals(True)
-        self.target_combo.clear()
-        self.target_combo.addItems(list(info.column_names))
-        if info.target_column:
-            self.target_combo.setCurrentText(info.target_column)
-        self.target_combo.blockSignals(False)
+        how = fill_target_combo(self.target_combo, info)  # saved, else a suggestion, else empty
+        self.target_label.setText({"suggested": "Target column (suggested):",
+                                   "empty": "Target column (none yet):"}.get(how, "Target column:"))
         self.model.set_highlight_column(info.target_column)
 
     def _on_frame_loaded(self, token: int, dataset_id: str, frame: pd.DataFrame) -> None:
@@ -190,11 +189,12 @@ class DatasetsTab(QWidget):
     def _fit_column_widths(self, sample_rows: int = 40) -> None:
         """Size columns to their header and first rows (never to every row of a big frame)."""
         metrics = self.preview.fontMetrics()
+        header = self.preview.horizontalHeader().fontMetrics()  # the header's own font, e.g. "churn (target)"
         rows = min(sample_rows, self.model.rowCount())
         for col in range(self.model.columnCount()):
-            texts = [str(self.model.headerData(col, Qt.Orientation.Horizontal))]
-            texts += [self.model.data(self.model.index(r, col)) or "" for r in range(rows)]
-            width = max(metrics.horizontalAdvance(t) for t in texts) + 28
+            title = header.horizontalAdvance(str(self.model.headerData(col, Qt.Orientation.Horizontal)))
+            texts = [self.model.data(self.model.index(r, col)) or "" for r in range(rows)]
+            width = max([title + 8] + [metrics.horizontalAdvance(t) for t in texts]) + 28
             self.preview.setColumnWidth(col, max(70, min(width, 280)))
 
     def _on_preview_header_clicked(self, section: int) -> None:
@@ -276,6 +276,8 @@ class DatasetsTab(QWidget):
         if info is not None:
             self._info = info
             self._show_info(info)
+            if self.model.rowCount():
+                self._fit_column_widths()  # the header now reads "<column> (target)"
             self.profile.show_dataset(info, self.model.frame if self.model.rowCount() else None)
             self.services.events.sig_datasets_changed.emit()
 

@@ -25,6 +25,9 @@ SPLITS = ("test", "validation", "train", "all")
 OWN_DATA = "(its own data)"
 
 
+EVALUATED_SHARE = 900  # of 1000: the rest is drawing the first figure and filling the tables
+
+
 class EvaluationTab(QWidget):
     """Pick a job or model version; evaluate it in a worker; show metrics, plots, errors, threshold."""
 
@@ -58,7 +61,7 @@ class EvaluationTab(QWidget):
         scroll.setWidget(left)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(340)
-        scroll.setMaximumWidth(420)
+        scroll.setMaximumWidth(480)
 
         self.metrics_table = make_table(["Metric", "Value", "95% interval"])
         self.figure_view = FigureView()
@@ -96,7 +99,7 @@ class EvaluationTab(QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([360, 900])
+        splitter.setSizes([440, 900])  # room for "Job 1a2b3c4d · algorithm · test accuracy 0.91"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -118,6 +121,7 @@ class EvaluationTab(QWidget):
         self.dataset_combo.setMinimumContentsLength(16)
         self.dataset_combo.setToolTip("Another dataset with the same columns is evaluated on all its rows")
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
+        self.source_combo.currentIndexChanged.connect(self._on_source_changed)
         self.split_combo = QComboBox()
         self.split_combo.addItems(SPLITS)
         self.split_combo.setCurrentText(str(self.services.recall("evaluate/split", "test")))
@@ -131,6 +135,9 @@ class EvaluationTab(QWidget):
         self.summary = QLabel("")
         self.summary.setObjectName("result")
         self.summary.setWordWrap(True)
+        # room for three lines from the start: the form does not jump as the status text grows
+        self.summary.setMinimumHeight(3 * self.summary.fontMetrics().lineSpacing() + 4)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.report_button = QPushButton("Export HTML report…")
         self.report_button.setEnabled(False)
         self.report_button.clicked.connect(lambda: self.export_report())
@@ -168,6 +175,10 @@ class EvaluationTab(QWidget):
             index = 0
         self.source_combo.setCurrentIndex(index if index >= 0 else (0 if self.source_combo.count() else -1))
         self.source_combo.blockSignals(False)
+        # the closed combo is narrow; its list shows every entry whole, the tooltip the chosen one
+        view = self.source_combo.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24 if self.source_combo.count() else 0)
+        self.source_combo.setToolTip(self.source_combo.currentText())
         self.evaluate_button.setEnabled(self.source_combo.count() > 0 and self.worker is None)
 
     def refresh_datasets(self) -> None:
@@ -191,6 +202,23 @@ class EvaluationTab(QWidget):
         if index >= 0:
             self.source_combo.setCurrentIndex(index)
         return index >= 0
+
+    def _on_source_changed(self, _index: int = 0) -> None:
+        """Results of another job or version must not sit beside this form: clear them."""
+        self.source_combo.setToolTip(self.source_combo.currentText() or "A completed training job or a deployed model version")
+        if self.worker is None and self.bundle is not None and self.source_combo.currentData() != self.key:
+            self.clear_results()
+
+    def clear_results(self) -> None:
+        self.bundle, self.key = None, None
+        self.metrics_table.setRowCount(0)
+        self.figure_view.clear("Evaluate to see the figures.")
+        self.worst_model.set_frame(None)
+        self.worst_title.setText("Worst predictions")
+        self.threshold_group.setVisible(False)
+        self.report_button.setEnabled(False)
+        self.summary.setText("")
+        self.progress.setValue(0)
 
     def _on_dataset_changed(self, _index: int = 0) -> None:
         own = self.dataset_combo.currentData() is None
@@ -228,7 +256,8 @@ class EvaluationTab(QWidget):
         self.worker = self.services.jobs.start(
             f"Evaluating {self.source_combo.currentText().split(' · ')[0]}", job,
             on_finished=lambda result: self._on_evaluated(key, *result), on_done=self._on_done)
-        self.worker.sig_progress.connect(lambda f, m: self.progress.setValue(int(f * 1000)))
+        # the evaluation reports 0..1, then the first figure is drawn: 100 % only once all is shown
+        self.worker.sig_progress.connect(lambda f, m: self.progress.setValue(int(min(f, 1.0) * EVALUATED_SHARE)))
         self.evaluate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         return self.worker
@@ -309,8 +338,13 @@ class EvaluationTab(QWidget):
                 return None
         ws = self.ws
         self.summary.setText("Writing the report…")
+        self.progress.setRange(0, 0)  # busy: writing has no fractions to report
         return self.services.jobs.start("Writing the evaluation report", lambda ctx: ws.write_report(bundle, path),
-                                        on_finished=self._on_report_written)
+                                        on_finished=self._on_report_written, on_done=self._on_report_done)
+
+    def _on_report_done(self) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(1000)
 
     def _on_report_written(self, path: Any) -> None:
         self.summary.setText(f"Report written to {path}")

@@ -329,7 +329,7 @@ class ABPanel(QWidget):
             return None
         arm = self.force_combo.currentData()
         what = f"arm {arm}" if arm else "the winning arm"
-        if not self.services.confirm(self, "Promote", f"Stop {name} and promote {what} to production?"):
+        if not self.services.confirm(self, "Promote", f"Stop {name} and promote {what} to production?", "Promote"):
             return None
         info = self.services.guarded(self.ws.promote_ab_winner, name, force_arm=arm)
         if info is not None:

@@ -255,7 +255,7 @@ class PredictPanel(QWidget):
         if self.warnings_list.count() == 0:
             self.warnings_list.addItem("No warnings: the columns match the model's schema and nothing drifted.")
         frame = result.get("frame")
-        self.preview_model.set_frame(frame.head(500) if frame is not None else result.get("preview"))
+        self.preview_model.set_frame(outputs_first(frame.head(500) if frame is not None else result.get("preview")))
         self.save_button.setEnabled(frame is not None)
         self.sig_predicted.emit(result)
 
@@ -300,3 +300,12 @@ def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
     if not mime.hasUrls():
         return []
     return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile().lower().endswith(READABLE)]
+
+
+def outputs_first(frame: Any) -> Any:
+    """The preview shows what was predicted first: prediction, probabilities, then the input columns."""
+    if frame is None:
+        return None
+    front = [c for c in frame.columns if c == "prediction" or str(c).startswith("proba_")]
+    front += [c for c in ("model_version",) if c in frame.columns]  # which A/B arm's version answered
+    return frame[front + [c for c in frame.columns if c not in front]]

@@ -160,7 +160,16 @@ class VersionsPanel(QWidget):
         self.rollback_button.setEnabled(one is not None)
         self.compare_button.setEnabled(bool(chosen) and self.compare_dataset.count() > 0)
         if chosen:
+            self._choose_compare_dataset(chosen)
             self.show_history(chosen[0].name)
+
+    def _choose_compare_dataset(self, chosen: list[Any]) -> None:
+        """Compare on the versions' own dataset by default (the first one's when they differ)."""
+        for info in chosen:
+            index = self.compare_dataset.findData(getattr(info, "dataset_id", None))
+            if index >= 0:
+                self.compare_dataset.setCurrentIndex(index)
+                return
 
     def show_history(self, name: str) -> None:
         transitions = self.services.guarded(self.ws.history, name) or []
@@ -211,7 +220,7 @@ class VersionsPanel(QWidget):
             "demote": f"Demote {info.name} {info.version} ({info.status})?",
             "archive": f"Archive {info.name} {info.version}? It will no longer serve predictions.",
         }
-        if not self.services.confirm(self, f"{action.capitalize()} model version", texts[action]):
+        if not self.services.confirm(self, f"{action.capitalize()} model version", texts[action], action.capitalize()):
             return None
         reason = self.reason_edit.text().strip() or None
         result = self.services.guarded(getattr(self.ws, action), info.id, reason=reason)
@@ -226,7 +235,7 @@ class VersionsPanel(QWidget):
         info = chosen[0]
         to_version = None if info.status == "production" else info.version
         target = "the previous production version" if to_version is None else f"version {to_version}"
-        if not self.services.confirm(self, "Roll back", f"Roll {info.name} back to {target}?"):
+        if not self.services.confirm(self, "Roll back", f"Roll {info.name} back to {target}?", "Roll back"):
             return None
         reason = self.reason_edit.text().strip() or None
         result = self.services.guarded(self.ws.rollback, info.name, to_version=to_version, reason=reason)

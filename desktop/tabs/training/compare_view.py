@@ -63,6 +63,7 @@ class CompareView(JobViewMixin, QWidget):
         self._clock.timeout.connect(self._update_time_label)
         self.data.sig_task_changed.connect(self._fill_models)
         self.data.sig_ready_changed.connect(lambda ready: self.start_button.setEnabled(ready and self.worker is None))
+        self.data.picker.sig_changed.connect(self._on_data_changed)
         self._fill_models(self.data.task())
         self.data.start_detection()
 
@@ -188,11 +189,20 @@ class CompareView(JobViewMixin, QWidget):
         return self._start_job(f"Comparing {len(config['models'])} models",
                                lambda ctx: self.ws.compare(ctx=ctx, **config))
 
+    def _on_data_changed(self, dataset_id: str, _target: str) -> None:
+        """Results of another dataset must not sit beside this form: clear them."""
+        if self.worker is None and self._run.get("dataset_id") not in (None, dataset_id):
+            self._run, self.rows, self.result = {}, [], None
+            self._show_rows()
+            self.result_label.setText("")
+            self.progress.setValue(0)
+            self.train_best_button.setEnabled(False)
+
     def cancel_compare(self) -> None:
         self._cancel_job("Cancelling…")
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running and bool(self.data.dataset_id() and self.data.target()))
+        self.start_button.setEnabled(not running and self.data.is_ready())
         self.cancel_button.setEnabled(running)
         self.data.setEnabled(not running)
         self.model_list.setEnabled(not running)

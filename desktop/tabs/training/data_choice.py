@@ -25,6 +25,8 @@ class DataChoice(QGroupBox):
         super().__init__(title)
         self.services = services
         self._detect_token = 0
+        self._ready = False
+        self.sig_ready_changed.connect(self._remember_ready)
         self.picker = DatasetPicker(services)
         self.picker.sig_changed.connect(self._on_picker_changed)
         self.recipe_combo = QComboBox()
@@ -49,6 +51,13 @@ class DataChoice(QGroupBox):
 
     def target(self) -> str | None:
         return self.picker.target()
+
+    def is_ready(self) -> bool:
+        """A dataset and target are chosen and the task detection for them has ended."""
+        return self._ready
+
+    def _remember_ready(self, ready: bool) -> None:
+        self._ready = ready
 
     def task(self) -> str:
         return self.task_combo.currentText()
@@ -80,23 +89,31 @@ class DataChoice(QGroupBox):
         self._on_picker_changed(self.dataset_id() or "", self.target() or "")
 
     def _on_picker_changed(self, dataset_id: str, target: str) -> None:
-        ready = bool(dataset_id and target)
-        self.sig_ready_changed.emit(ready)
-        if not ready:
-            return
         self._detect_token += 1
+        # not ready while the task is detected: the task shown may still be the last target's
+        self.sig_ready_changed.emit(False)
+        if not (dataset_id and target):
+            self.task_note.setText("")
+            return
         token = self._detect_token
         self.task_note.setText("detecting the task…")
         ws = self.services.workspace
         self.services.jobs.start("Detecting the task", lambda ctx: ws.detect_task(dataset_id, target),
                                  on_finished=lambda task: self._on_task_detected(token, task),
-                                 on_failed=lambda e: self.task_note.setText(""), light=True)
+                                 on_failed=lambda e: self._on_task_detection_failed(token, e), light=True)
+
+    def _on_task_detection_failed(self, token: int, error: BaseException) -> None:
+        if token != self._detect_token:
+            return
+        self.task_note.setText(f"task not detected ({error}); choose it")
+        self.sig_ready_changed.emit(True)
 
     def _on_task_detected(self, token: int, task: str) -> None:
         if token != self._detect_token:
             return
         self.task_note.setText(f"detected: {task}")
         self.task_combo.setCurrentText(task)
+        self.sig_ready_changed.emit(True)
 
 
 def lower_is_better(metric: str) -> bool:

@@ -41,6 +41,8 @@ class TrainView(QWidget):
         self._job_listed = False
         self.metric_counts: Counter[tuple[str, str]] = Counter()
         self._detect_token = 0
+        self._detecting = False
+        self._shown_dataset: str | None = None  # the dataset of the curves on screen
         self._algorithms: dict[str, Any] = {}
 
         form_panel = self._build_form()
@@ -202,20 +204,48 @@ class TrainView(QWidget):
         self.job_table.show_jobs([j for j in jobs if j.kind not in vocab.UTILITY_JOB_KINDS])
 
     def _on_picker_changed(self, dataset_id: str, target: str) -> None:
-        self.start_button.setEnabled(bool(dataset_id and target) and self.worker is None)
+        if self.worker is None and self._shown_dataset is not None and dataset_id != self._shown_dataset:
+            self.clear_results()  # curves of another dataset must not sit beside this form
+        self._detect_token += 1
+        self._detecting = bool(dataset_id and target)
+        self._update_start_button()
         if not (dataset_id and target):
+            self.task_note.setText("")
             self._fill_algorithms(self.task_combo.currentText())
             return
-        self._detect_token += 1
         token = self._detect_token
-        self.task_note.setText("detecting the task…")
+        self.task_note.setText("detecting the task…")  # Start waits: the shown task may be the last target's
         self.services.jobs.start("Detecting the task", lambda ctx: self.ws.detect_task(dataset_id, target),
                                  on_finished=lambda task: self._on_task_detected(token, task),
-                                 on_failed=lambda e: self.task_note.setText(""), light=True)
+                                 on_failed=lambda e: self._on_task_detection_failed(token, e), light=True)
+
+    def clear_results(self) -> None:
+        """Forget the shown run: curves, result line, progress."""
+        self._shown_dataset = None
+        self.loss_plot.reset()
+        self.metric_plot.reset()
+        self.metric_counts.clear()
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.result_label.setText("")
+        self.time_label.setText("Not running")
+
+    def _update_start_button(self) -> None:
+        ready = bool(self.picker.dataset_id() and self.picker.target())
+        self.start_button.setEnabled(ready and not self._detecting and self.worker is None)
+
+    def _on_task_detection_failed(self, token: int, error: BaseException) -> None:
+        if token != self._detect_token:
+            return
+        self._detecting = False
+        self.task_note.setText(f"task not detected ({error}); choose it")
+        self._update_start_button()
 
     def _on_task_detected(self, token: int, task: str) -> None:
         if token != self._detect_token:
             return
+        self._detecting = False
+        self._update_start_button()
         self.task_note.setText(f"detected from the target: {task}")
         if self.task_combo.currentText() == task:
             self._fill_algorithms(task)
@@ -272,9 +302,10 @@ class TrainView(QWidget):
         if self.worker is not None:
             return None
         config = self.config()
-        if not config["dataset_id"] or not config["algorithm"]:
+        if not config["dataset_id"] or not config["target_column"] or not config["algorithm"]:
             return None
         self._remember(config)
+        self._shown_dataset = config["dataset_id"]
         self.loss_plot.reset()
         self.metric_plot.reset()
         self.metric_counts.clear()
@@ -347,7 +378,7 @@ class TrainView(QWidget):
             self.result_label.setText("Training cancelled.")
         elif status == "completed":
             self.progress.setValue(1000)
-        self.start_button.setEnabled(bool(self.picker.dataset_id()))
+        self._update_start_button()
         self.cancel_button.setEnabled(False)
         self.refresh_jobs()
         self.services.events.sig_jobs_changed.emit()

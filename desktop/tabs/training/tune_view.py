@@ -77,6 +77,7 @@ class TuneView(JobViewMixin, QWidget):
         self._table_timer.timeout.connect(self._flush_rows)
         self.data.sig_task_changed.connect(self._fill_algorithms)
         self.data.sig_ready_changed.connect(lambda ready: self.start_button.setEnabled(ready and self.worker is None))
+        self.data.picker.sig_changed.connect(self._on_data_changed)
         self._fill_algorithms(self.data.task())
         self.data.start_detection()
 
@@ -245,6 +246,16 @@ class TuneView(JobViewMixin, QWidget):
         return self._start_job(f"Tuning {self.algorithm_combo.currentText()}",
                                lambda ctx: self.ws.tune(ctx=ctx, **config))
 
+    def _on_data_changed(self, dataset_id: str, _target: str) -> None:
+        """Trials of another dataset must not sit beside this form: clear them."""
+        if self.worker is None and self._run.get("dataset_id") not in (None, dataset_id):
+            self._run, self.trials, self.best_params, self.job = {}, [], {}, None
+            self.trial_table.clear_trials()
+            self.best_table.show_params({})
+            self.plot.reset()
+            self.result_label.setText("")
+            self.progress.setValue(0)
+
     def cancel_tune(self) -> None:
         self._cancel_job("Cancelling after the running trial…")
 
@@ -265,7 +276,7 @@ class TuneView(JobViewMixin, QWidget):
         best.item.setPen({"color": "#ff7f0e", "width": 2})
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running and bool(self.data.dataset_id() and self.data.target()))
+        self.start_button.setEnabled(not running and self.data.is_ready())
         self.cancel_button.setEnabled(running)
         self.data.setEnabled(not running)
         self.train_best_button.setEnabled(not running and bool(self.best_params or self._has_default_best()))

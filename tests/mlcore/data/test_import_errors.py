@@ -93,3 +93,19 @@ def test_folder_instead_of_file(tmp_path):
 def test_garbage_with_excel_extension(tmp_path):
     (tmp_path / "junk.xlsx").write_bytes(b"\x00\x01\x02" * 1000)
     refuse(tmp_path / "junk.xlsx", r"junk\.xlsx: looks like binary data")
+
+
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_a_header_only_csv_with_200000_columns_is_counted_right(tmp_path, ending):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(200_000)) + ending, encoding="utf-8")
+    with pytest.raises(DataImportError, match=r"wide\.csv: has a header \(200000 columns\) but no data rows"):
+        read_table(path)
+
+
+def test_one_8_mb_line_is_read_not_refused_with_pyarrows_wording(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("id,text\n1," + "x" * (8 * 1024 * 1024) + "\n2,short\n", encoding="utf-8")
+    loaded = read_table(path)
+    assert loaded.frame.shape == (2, 2) and len(loaded.frame["text"].iloc[0]) == 8 * 1024 * 1024
+    assert loaded.frame["text"].iloc[1] == "short"

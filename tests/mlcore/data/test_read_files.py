@@ -159,3 +159,35 @@ def test_xlsx_title_line_above_the_header_is_skipped(tmp_path):
     assert list(loaded.frame.columns) == ["item", "qty"]
     assert loaded.frame["qty"].tolist() == [3, 5]
     assert "skipped 1 title line" in loaded.warnings[0]
+
+
+def test_xlsx_prose_first_sheet_is_passed_over_for_the_first_table_and_sheets_are_listed(tmp_path):
+    book = openpyxl.Workbook()
+    readme = book.active
+    readme.title = "Read me"
+    for line in ("HR attrition extract", "Exported from the HR system on 2024-05-01.",
+                 "One row per employee; Attrition says whether they left.", "Questions: hr-data@example.com"):
+        readme.append([line])
+    data = book.create_sheet("Employees")
+    data.append(["age", "department", "monthly_income", "Attrition"])
+    for i in range(6):
+        data.append([25 + i, "sales" if i % 2 else "r&d", 3000 + 100 * i, "Yes" if i % 3 == 0 else "No"])
+    path = tmp_path / "hr.xlsx"
+    book.save(path)
+    loaded = read_table(path)
+    assert loaded.sheet == "Employees" and list(loaded.frame.columns) == ["age", "department", "monthly_income", "Attrition"]
+    assert len(loaded.frame) == 6
+    assert loaded.warnings[0].startswith("the workbook has 2 sheets ('Read me', 'Employees'); read 'Employees'")
+
+
+def test_xlsx_without_any_table_like_sheet_warns_with_the_names(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    for line in ("first note", "second note", "third note"):
+        book.active.append([line])
+    book.create_sheet("Empty")
+    path = tmp_path / "notes.xlsx"
+    book.save(path)
+    loaded = read_table(path)
+    assert loaded.sheet == "Notes"
+    assert "no sheet looks like a table" in loaded.warnings[0] and "'Notes', 'Empty'" in loaded.warnings[0]

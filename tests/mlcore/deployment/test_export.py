@@ -309,3 +309,18 @@ def test_onnx_parity_for_every_catalog_algorithm(tmp_path, task):
     # differently by onnxruntime's TopK; the report flags it, which is what matters
     assert set(failures) <= {"knn"}, failures
     assert all("differ" in w or "disagree" in w for w in failures.values())
+
+
+def test_model_card_keeps_facts_out_of_the_metrics_table_and_shows_the_kept_iteration():
+    card = model_card({
+        "name": "churn", "version": "1.0.0", "task_type": "classification", "dataset_id": "7c3d36db-uuid",
+        "dataset_name": "telco.csv", "threshold": 0.35234234234234234,
+        "metrics": {"accuracy": 0.7913, "positive_label": "Yes", "n_rows": 1409.0, "labels": ["No", "Yes"]},
+        "hyperparameters": {"n_estimators": 500, "learning_rate": 0.1}, "training_summary": {"best_iteration": 61},
+    })
+    metrics_table = card.split("## Metrics")[1].split("##")[0]
+    assert "positive_label" not in metrics_table and "n_rows" not in metrics_table
+    assert "| Test rows | 1409 |" in card and "| Dataset | telco.csv (7c3d36db-uuid) |" in card
+    assert "| n_estimators | 500 (early stopping kept 61 iterations) |" in card
+    assert card.count("0.3523") == 1 and "0.35234234" not in card
+    assert "`Yes` is predicted" in card

@@ -12,7 +12,7 @@ def test_valid_names_pass_through_stripped(name):
 @pytest.mark.parametrize("name, fragment", [
     ("", "empty"), ("   ", "empty"), ("a/b", "path separator"), ("a\\b", "path separator"),
     ("..", ".."), ("a..b", ".."), ("bad name", "not allowed"), ("über", "not allowed"), ("-x", "start"),
-    (None, "text"), ("con", "reserved"),
+    (None, "text"), ("con", "reserved"), ("trail.", "ends with '.'"), ("a.b..", ".."), ("x.", "Windows drops"),
 ])
 def test_invalid_names_are_refused_with_reason(name, fragment):
     with pytest.raises(ConfigError, match=fragment):

@@ -103,3 +103,21 @@ def test_parquet_keeps_values_untouched(tmp_path, risky):
 def test_unknown_extension_refused(tmp_path, risky):
     with pytest.raises(ConfigError, match=r"\.csv, \.xlsx or \.parquet"):
         write_output(risky, tmp_path / "out.json")
+
+
+def test_partial_files_of_killed_writes_are_cleaned_on_the_next_run(tmp_path):
+    import os
+
+    import pandas as pd
+
+    from mlcore.deployment.predict import write_output
+
+    dead = tmp_path / ".pred.csv.999999999.partial"  # a killed write (no such process)
+    old_style = tmp_path / ".other.xlsx.partial"
+    alive = tmp_path / f".pred.csv.{os.getppid()}.partial"  # another process writing right now
+    for path in (dead, old_style, alive):
+        path.write_text("half a file")
+    out = write_output(pd.DataFrame({"prediction": [1, 0]}), tmp_path / "pred.csv")
+    assert out.read_text().splitlines() == ["prediction", "1", "0"]
+    assert not dead.exists() and not old_style.exists() and alive.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "pred.csv"])

@@ -160,7 +160,8 @@ def test_model_card_states_the_threshold_and_that_predictions_use_it():
                        "decision_threshold": 0.2, "classes": ["benign", "malignant"]})
     line = next(line for line in card.splitlines() if line.startswith("Decision threshold"))
     assert line.startswith("Decision threshold: 0.2. Predictions use it: `malignant` is predicted when its "
-                           "probability is at or above 0.2")
+                           "probability is at or above it")  # the number once
+    assert line.count("0.2") == 1
     registry = model_card({"name": "cancer", "version": "1.0.0", "task_type": "classification", "threshold": 0.35})
     assert "Decision threshold: 0.35. Predictions use it" in registry
     unset = model_card({"name": "cancer", "task_type": "classification", "threshold": None})

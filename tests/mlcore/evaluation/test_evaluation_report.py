@@ -65,3 +65,24 @@ def test_html_report_has_every_section_and_one_img_per_figure(request, tmp_path,
     assert "95% CI" in html and f"{r.intervals[first][0]:.4f}" in html
     if task == "classification":
         assert "could not be drawn" not in html and "malignant" in html
+
+
+def test_report_support_is_a_count_threshold_once_and_a_collapsed_interval_explained(tmp_path):
+    from mlcore.evaluation import evaluate_predictions
+    from mlcore.evaluation._report import metric_rows, wilson_interval
+
+    y = ["a", "b"] * 15
+    proba = [[0.9, 0.1] if v == "a" else [0.2, 0.8] for v in y]
+    r = evaluate_predictions("classification", y, y, proba=proba, classes=["a", "b"], n_boot=50)
+    assert r.intervals["accuracy"][0] == r.intervals["accuracy"][1] == 1.0  # every resample is perfect
+    rows = {name: ci for name, _, _, ci in metric_rows(r)}
+    lo, hi = wilson_interval(30, 30)
+    assert 0.85 < lo < 0.9 and hi == 1.0
+    assert rows["accuracy"] == f"[{lo:.4f}, 1.0000] (Wilson)"
+    assert rows["f1_macro"].endswith("(collapsed)")
+    path = write_html_report(r, tmp_path / "r.html", meta={"dataset": "telco.csv", "decision threshold": 0.35234234234234234})
+    html = path.read_text(encoding="utf-8")
+    assert "not certainty" in html
+    assert ">15<" in html and "15.0000" not in html  # support per class
+    assert html.count("0.3523") == 1 and "0.352342" not in html
+    assert "<td>threshold</td>" not in html

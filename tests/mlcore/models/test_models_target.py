@@ -70,3 +70,23 @@ def test_valid_targets_pass_and_bad_task_is_config_error():
     validate_target(pd.Series(["a", "b"]), "classification", "y")
     with pytest.raises(ConfigError):
         validate_target(pd.Series([1, 2]), "ranking", "y")
+
+
+def test_messages_print_plain_values_not_numpy_reprs():
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from mlcore.errors import DataValidationError, shown
+    from mlcore.models._target import validate_target
+
+    assert shown(np.True_) == "True" and shown(np.int64(3)) == "3" and shown("a") == "'a'"
+    with pytest.raises(DataValidationError) as bools:
+        validate_target(pd.Series([False, True, False]), "regression", "churned")
+    with pytest.raises(DataValidationError) as single:
+        validate_target(pd.Series(np.array([7, 7, 7], dtype="int64")), "classification", "y")
+    with pytest.raises(DataValidationError) as constant:
+        validate_target(pd.Series(np.array([2.5, 2.5], dtype="float64")), "regression", "y")
+    for raised in (bools, single, constant):
+        assert "np." not in str(raised.value), str(raised.value)
+    assert "(e.g. False)" in str(bools.value) and "class 7;" in str(single.value) and "(2.5)" in str(constant.value)

@@ -1,6 +1,6 @@
-"""Generate resources/samples/churn.csv: a synthetic but realistic customer-churn table.
+"""Generate mlcore/resources/samples/churn.csv: a synthetic but realistic customer-churn table.
 
-Run once: ``python resources/samples/make_churn.py``. The seed is fixed, so the output is
+Run once: ``python mlcore/resources/samples/make_churn.py``. The seed is fixed, so the output is
 reproducible; the CSV is committed so the app never needs to run this.
 """
 
