@@ -72,7 +72,7 @@ def monitor_kind(estimator: Any) -> str:
     return "learning_curve" if _family(inner) == "learning_curve" else "iterations"
 
 
-def _resolve(spec: Any, params: dict | None, seed: int, n_jobs: int) -> tuple[Any, str, bool]:
+def _resolve(spec: Any, params: dict | None, seed: int, n_jobs: int | None) -> tuple[Any, str, bool]:
     """(unfitted estimator, task, accepts sample_weight) from a catalog spec or an estimator."""
     if isinstance(spec, AlgorithmSpec):
         return spec.build(params, seed=seed, n_jobs=n_jobs), spec.task, spec.abilities.sample_weight
@@ -88,6 +88,14 @@ def _resolve(spec: Any, params: dict | None, seed: int, n_jobs: int) -> tuple[An
     except (TypeError, ValueError):  # pragma: no cover
         accepts = False
     return est, ("classification" if is_classifier(est) else "regression"), accepts
+
+
+def _threads(est: Any) -> int | None:
+    """The thread count the fitted estimator was given (None when it takes none)."""
+    from mlcore.models._spec import resolve_n_jobs
+
+    value = est.get_params().get("n_jobs", "absent") if hasattr(est, "get_params") else "absent"
+    return None if value == "absent" else resolve_n_jobs(value)
 
 
 def _n_iterations(est: Any, family: str) -> tuple[int, str]:
@@ -108,9 +116,11 @@ def fit_monitored(
     patience: int = 10,
     seed: int = 0,
     sample_weight: Any = None,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
 ) -> MonitoredFit:
     """Fit ``spec`` (a catalog entry, or an unfitted estimator) on training rows with live curves.
+
+    ``n_jobs`` (catalog entries only): threads of the fit; None uses every usable core.
 
     Raises JobCancelled (with ``partial_history``/``partial_summary``) when ``ctx`` is cancelled.
     """
@@ -190,6 +200,7 @@ def fit_monitored(
         "best_val_metric": None if best is None else best["val_metric"],
         "train_rows": int(len(data.y)),
         "validation_rows": int(len(data.y_val)) if data.has_val else 0,
+        "n_jobs": _threads(est),
     }
     ctx.progress(1.0, f"{mode.replace('_', ' ')} done in {fit_seconds:.1f} s")
     return MonitoredFit(estimator=fitted, history=list(rec.history), mode=mode, summary=summary)

@@ -170,7 +170,7 @@ def tune(
     X: Any, y: Any, task: str | None, algorithm: str, method: str = "optuna", n_trials: int | None = 50,
     timeout: float | None = None, cv: Any = 5, metric: str | None = None, recipe: "PrepRecipe | None" = None,
     seed: int = 0, storage: str | None = None, study_name: str | None = None, pruning: bool = True,
-    ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int = 1,
+    ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int | None = None,
     prep: str = "recipe", grid: dict[str, list] | None = None, refit: bool = True,
     study_attrs: dict[str, Any] | None = None,
 ) -> TuningResult:

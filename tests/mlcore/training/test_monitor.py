@@ -204,3 +204,15 @@ def test_sample_weights_reach_the_model(diabetes):
     ctx = RecordingContext()
     fit_monitored(get_algorithm("knn", "regression"), {}, X, y, Xv, yv, ctx, sample_weight=w)
     assert any("sample weights" in m for m in ctx.logs)
+
+
+def test_summary_records_the_threads_of_the_fit(iris):
+    from mlcore.models import usable_cores
+
+    X, y, Xv, yv = iris
+    spec = get_algorithm("lightgbm", "classification")
+    default = fit_monitored(spec, {"n_estimators": 10}, X, y, Xv, yv)
+    one = fit_monitored(spec, {"n_estimators": 10}, X, y, Xv, yv, n_jobs=1)
+    assert default.summary["n_jobs"] == usable_cores()
+    assert one.summary["n_jobs"] == 1
+    assert one.estimator.get_params()["n_jobs"] == 1
