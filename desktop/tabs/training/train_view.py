@@ -213,7 +213,7 @@ class TrainView(QWidget):
         self._detect_token += 1
         token = self._detect_token
         self.task_note.setText("detecting the task…")
-        self.services.jobs.start("Detecting the task", lambda ctx: self.ws.detect_task(dataset_id, target),
+        self.services.jobs.start("Detecting the task", lambda ctx: self.services.tasks.detect(dataset_id, target),
                                  on_finished=lambda task: self._on_task_detected(token, task),
                                  on_failed=lambda e: self.task_note.setText(""), light=True)
 
