@@ -47,7 +47,7 @@ def run(X, y, trials: int, cv: int, pruning: bool, seed: int, n_jobs: int) -> di
             "trials": len(result.trials)}
 
 
-def run_budget(X, y, budget: float, cv: int, seed: int) -> dict:
+def run_budget(X, y, budget: float, cv: int, seed: int, n_jobs: int) -> dict:
     """tune(timeout=budget) + refit + test-row evaluation, as Workspace.tune runs them; wall seconds."""
     from mlcore.training.run import _evaluate_splits
     from mlcore.tuning import tune
@@ -55,20 +55,20 @@ def run_budget(X, y, budget: float, cv: int, seed: int) -> dict:
     n_test = len(X) // 5
     t0 = time.perf_counter()
     result = tune(X.iloc[n_test:], y[n_test:], "classification", "lightgbm", method="optuna", n_trials=None,
-                  timeout=budget, cv=cv, seed=seed, prep="none", refit=True)
+                  timeout=budget, cv=cv, seed=seed, prep="none", refit=True, n_jobs=n_jobs)
     _evaluate_splits(result.pipeline, "classification", {"test": (X.iloc[:n_test], y[:n_test])}, seed)
     return {"seconds": time.perf_counter() - t0, "tuning_seconds": result.seconds, "trials": len(result.trials),
             "complete": result.count("complete"), "notes": result.notes}
 
 
-def bench_budgets(X, y, budgets: list[float], runs: int, cv: int, seed: int) -> None:
+def bench_budgets(X, y, budgets: list[float], runs: int, cv: int, seed: int, n_jobs: int) -> None:
     import os
 
     for budget in budgets:
         limit = budget * 1.05
         walls = []
         for i in range(runs):
-            r = run_budget(X, y, budget, cv, seed + i)
+            r = run_budget(X, y, budget, cv, seed + i, n_jobs)
             walls.append(r["seconds"])
             print(f"budget {budget:5.0f} s: ended after {r['seconds']:6.1f} s incl. refit + evaluation "
                   f"(search+refit {r['tuning_seconds']:.1f} s, {r['trials']} trials, {r['complete']} complete; "
@@ -90,7 +90,7 @@ def main() -> None:
 
     X, y = make_data(args.rows, args.seed)
     if args.budgets:
-        bench_budgets(X, y, [float(b) for b in args.budgets.split(",")], args.budget_runs, args.cv, args.seed)
+        bench_budgets(X, y, [float(b) for b in args.budgets.split(",")], args.budget_runs, args.cv, args.seed, args.n_jobs)
         return
     print(f"lightgbm, {args.rows} rows x {X.shape[1]} features, {args.trials} trials, {args.cv}-fold CV, "
           f"n_jobs={args.n_jobs}, seed={args.seed}")

@@ -118,9 +118,13 @@ class _Search:
         k = len(self.folds)
         for j, fold in enumerate(self.folds):
             self.ctx.check_cancelled()
-            if self.records and not self.budget.room_for_fold():
+            if (self.records or scores) and not self.budget.room_for_fold():
                 # a fold that would not end before the refit must start: the trial ends here
                 self.out_of_time = True
+                if scores and self.best != self.best:  # nothing complete yet: keep the folds measured
+                    trial.set_user_attr("folds_scored", len(scores))
+                    trial.set_user_attr("std", float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0)
+                    return float(np.mean(scores))
                 trial.set_user_attr("error", "stopped: the time budget is kept for the refit")
                 raise optuna.TrialPruned()
             self.ctx.progress(self.fraction(len(self.records) + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
@@ -162,6 +166,7 @@ class _Search:
             "value": None if value is None or value != value else float(value), "state": state,
             "duration": duration, "fold_scores": frozen.user_attrs.get("fold_scores", []),
             "std": frozen.user_attrs.get("std"), "error": frozen.user_attrs.get("error"),
+            "folds_scored": frozen.user_attrs.get("folds_scored"),
             "best_so_far": None if self.best != self.best else self.best,
         }
         self.records.append(record)
@@ -282,6 +287,9 @@ def tune(
     if search.out_of_time:
         result.notes.append(f"stopped starting trials at {budget.elapsed():.1f} s of the {timeout:g} s budget to "
                             f"leave ~{budget.reserve():.1f} s for the refit and evaluation")
+        short = [r["number"] for r in search.records if r.get("folds_scored")]
+        if short:
+            result.notes.append(f"trial {short[0]} was scored on fewer than {len(folds)} folds to stay in the budget")
     if result.cancelled:
         exc = JobCancelled("cancelled by the user")
         _attach_partial(exc, result)

@@ -21,7 +21,7 @@ def test_refit_estimate_scales_a_fold_to_every_row_and_reserves_the_evaluation()
     assert budget.reserve() == 0.0  # nothing learned yet
     for seconds in (1.0, 2.0, 2.0):
         budget.note_fold(seconds)
-    assert budget.refit_estimate() == pytest.approx(2.0 * 5 / 4)
+    assert budget.refit_estimate() == pytest.approx(2.0 * 5 / 4)  # the slowest fold, on every row
     assert budget.reserve() == pytest.approx(2.5 * (1 + AFTER_REFIT_SHARE))
 
 
@@ -31,7 +31,7 @@ def test_no_trial_starts_that_would_push_the_refit_past_the_budget():
     for _ in range(5):
         budget.note_fold(2.0)
     budget.note_trial(10.0)
-    reserve = budget.reserve()  # 2.5 s refit + 25 %
+    reserve = budget.reserve()  # 2.5 s refit + the evaluation's share
     clock.now += 60 - 10 - reserve  # exactly one trial and the refit left
     assert budget.room_for_trial() is True
     clock.now += 0.01
