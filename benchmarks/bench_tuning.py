@@ -11,7 +11,12 @@ runs single-threaded by default) is printed too. The two searches also take diff
 learns from pruned trials, so the pruned run may try costlier configurations. On a 2-core shared
 machine 50,000 rows take about an hour; ``--rows 10000`` about 15 minutes.
 
+Budget mode (``--budgets 60,20``): Optuna on LightGBM with only a time budget, then the refit on
+every training row and the evaluation on held-out rows as a tune job does; the wall time of all
+of it against the budget (targets: 60 s -> <= 63 s, 20 s -> <= 21 s), ``--budget-runs`` times each.
+
 Usage: python benchmarks/bench_tuning.py [--rows 50000] [--trials 30] [--cv 3] [--n-jobs 1]
+       python benchmarks/bench_tuning.py --budgets 60,20 [--budget-runs 3] [--rows 50000]
 """
 
 from __future__ import annotations
@@ -42,6 +47,36 @@ def run(X, y, trials: int, cv: int, pruning: bool, seed: int, n_jobs: int) -> di
             "trials": len(result.trials)}
 
 
+def run_budget(X, y, budget: float, cv: int, seed: int, n_jobs: int) -> dict:
+    """tune(timeout=budget) + refit + test-row evaluation, as Workspace.tune runs them; wall seconds."""
+    from mlcore.training.run import _evaluate_splits
+    from mlcore.tuning import tune
+
+    n_test = len(X) // 5
+    t0 = time.perf_counter()
+    result = tune(X.iloc[n_test:], y[n_test:], "classification", "lightgbm", method="optuna", n_trials=None,
+                  timeout=budget, cv=cv, seed=seed, prep="none", refit=True, n_jobs=n_jobs)
+    _evaluate_splits(result.pipeline, "classification", {"test": (X.iloc[:n_test], y[:n_test])}, seed)
+    return {"seconds": time.perf_counter() - t0, "tuning_seconds": result.seconds, "trials": len(result.trials),
+            "complete": result.count("complete"), "notes": result.notes}
+
+
+def bench_budgets(X, y, budgets: list[float], runs: int, cv: int, seed: int, n_jobs: int) -> None:
+    import os
+
+    for budget in budgets:
+        limit = budget * 1.05
+        walls = []
+        for i in range(runs):
+            r = run_budget(X, y, budget, cv, seed + i, n_jobs)
+            walls.append(r["seconds"])
+            print(f"budget {budget:5.0f} s: ended after {r['seconds']:6.1f} s incl. refit + evaluation "
+                  f"(search+refit {r['tuning_seconds']:.1f} s, {r['trials']} trials, {r['complete']} complete; "
+                  f"load average {os.getloadavg()[0]:.1f})  {'OK' if r['seconds'] <= limit else 'OVER'}", flush=True)
+        print(f"budget {budget:5.0f} s: worst {max(walls):.1f} s = {max(walls) / budget:.3f}x of the budget over "
+              f"{runs} runs (target <= {limit:.0f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
@@ -49,9 +84,14 @@ def main() -> None:
     parser.add_argument("--cv", type=int, default=3)
     parser.add_argument("--n-jobs", type=int, default=1, help="LightGBM threads per fit")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--budgets", default="", help="comma-separated time budgets in seconds")
+    parser.add_argument("--budget-runs", type=int, default=3)
     args = parser.parse_args()
 
     X, y = make_data(args.rows, args.seed)
+    if args.budgets:
+        bench_budgets(X, y, [float(b) for b in args.budgets.split(",")], args.budget_runs, args.cv, args.seed, args.n_jobs)
+        return
     print(f"lightgbm, {args.rows} rows x {X.shape[1]} features, {args.trials} trials, {args.cv}-fold CV, "
           f"n_jobs={args.n_jobs}, seed={args.seed}")
     out = {}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.errors import ErrorHandler
+from desktop.task_cache import TaskCache
 from desktop.workers import JobManager
 
 MAX_RECENT = 8
@@ -33,6 +34,11 @@ class Services:
     errors: ErrorHandler
     settings: QSettings
     events: WorkspaceEvents
+    tasks: TaskCache = field(default=None)  # type: ignore[assignment]  # built from the workspace
+
+    def __post_init__(self) -> None:
+        if self.tasks is None:
+            self.tasks = TaskCache(self.workspace)
 
     def guarded(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call a quick Workspace method on the UI thread; errors go to the error handler."""

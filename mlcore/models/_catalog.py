@@ -12,19 +12,20 @@ TASKS = ("classification", "regression")
 # the order the GUI lists them in (the seed's order, then ensembles)
 _ORDER = {
     "classification": ["random_forest", "xgboost", "lightgbm", "logistic", "svm", "decision_tree", "knn",
-                       "naive_bayes", "gradient_boosting", "adaboost"],
+                       "naive_bayes", "gradient_boosting", "hist_gradient_boosting", "adaboost"],
     "regression": ["random_forest", "xgboost", "lightgbm", "ridge", "lasso", "elasticnet", "svr",
-                   "decision_tree", "knn", "gradient_boosting", "adaboost"],
+                   "decision_tree", "knn", "gradient_boosting", "hist_gradient_boosting", "adaboost"],
 }
 
 
 @lru_cache(maxsize=1)
 def _registry() -> dict[tuple[str, str], AlgorithmSpec]:
+    from mlcore.models._catalog_hgb import hgb_specs
     from mlcore.models._catalog_linear import linear_specs
     from mlcore.models._catalog_trees import tree_specs
     from mlcore.models._ensembles import ensemble_specs
 
-    singles = {(s.name, s.task): s for s in tree_specs() + linear_specs()}
+    singles = {(s.name, s.task): s for s in tree_specs() + hgb_specs() + linear_specs()}
     ordered = {(n, t): singles[(n, t)] for t in TASKS for n in _ORDER[t]}
     for spec in ensemble_specs(_ORDER):
         ordered[(spec.name, spec.task)] = spec

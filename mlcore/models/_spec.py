@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from mlcore.errors import ConfigError
 
 PARAM_KINDS = ("int", "float", "choice", "bool", "multichoice")
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_n_jobs(n_jobs: int | None = None) -> int:
+    """Threads for one fit: None (the default) or -1 = every usable core; -2 = all but one; k > 0 = k.
+
+    A fit used to get ``n_jobs=1`` unless a caller passed more, so the app trained on one core
+    where a script (lightgbm/xgboost default to all cores) used every one.
+    """
+    cores = usable_cores()
+    if n_jobs is None:
+        return cores
+    n = int(n_jobs)
+    if n == 0:
+        raise ConfigError("n_jobs must not be 0: use None or -1 for every core, or a positive count")
+    if n < 0:
+        return max(1, cores + 1 + n)
+    return n
 
 
 @dataclass(frozen=True)
@@ -159,10 +185,13 @@ class AlgorithmSpec:
         """Turn ``{"model__...": v}`` (a search result) back into ``build`` parameter names."""
         return {self.strip_key(k): v for k, v in values.items()}
 
-    def build(self, params: dict | None = None, seed: int = 0, n_jobs: int = 1) -> Any:
-        """A fresh, unfitted estimator with validated ``params``; ``seed`` drives every random_state."""
+    def build(self, params: dict | None = None, seed: int = 0, n_jobs: int | None = None) -> Any:
+        """A fresh, unfitted estimator with validated ``params``; ``seed`` drives every random_state.
+
+        ``n_jobs`` None (default) uses every usable core; see ``resolve_n_jobs``.
+        """
         values = self.validate_params(params)
-        return self.factory(values, seed=int(seed), n_jobs=int(n_jobs), task=self.task)
+        return self.factory(values, seed=int(seed), n_jobs=resolve_n_jobs(n_jobs), task=self.task)
 
 
 def make_spec(

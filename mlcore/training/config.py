@@ -28,6 +28,7 @@ class TrainConfig:
     class_weight: str | None = None           # None | "balanced"
     seed: int = 42
     name: str | None = None
+    n_jobs: int | None = None                 # threads per fit; None = every usable core
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
@@ -65,6 +66,10 @@ class TrainConfig:
             raise ConfigError("hyperparameters must be a mapping of parameter name to value.")
         if self.preparation is not None and not isinstance(self.preparation, dict):
             raise ConfigError(f"preparation must be a mapping of recipe options, not {self.preparation!r}.")
+        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int)
+                                        or self.n_jobs == 0):
+            raise ConfigError(f"n_jobs must be empty (every core), -1 (every core), -2 (all but one) or a "
+                              f"positive thread count, not {self.n_jobs!r}.")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ConfigError(f"seed must be a whole number from 0 to {2**32 - 1}, not {self.seed!r}.")
 

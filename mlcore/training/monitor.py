@@ -21,7 +21,7 @@ from typing import Any
 
 from mlcore.errors import ConfigError
 from mlcore.jobs import JobContext
-from mlcore.models._spec import AlgorithmSpec
+from mlcore.models._spec import AlgorithmSpec, resolve_n_jobs
 
 __all__ = ["MonitoredFit", "fit_monitored", "monitor_kind"]
 
@@ -51,10 +51,13 @@ def _family(est: Any) -> str:
         return "xgboost"
     if module.startswith("lightgbm"):
         return "lightgbm"
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.ensemble._forest import BaseForest
     from sklearn.ensemble._gb import BaseGradientBoosting
     from sklearn.ensemble._weight_boosting import BaseWeightBoosting
 
+    if isinstance(est, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
+        return "hist_gradient_boosting"
     if isinstance(est, BaseGradientBoosting):
         return "gradient_boosting"
     if isinstance(est, BaseWeightBoosting):
@@ -72,7 +75,7 @@ def monitor_kind(estimator: Any) -> str:
     return "learning_curve" if _family(inner) == "learning_curve" else "iterations"
 
 
-def _resolve(spec: Any, params: dict | None, seed: int, n_jobs: int) -> tuple[Any, str, bool]:
+def _resolve(spec: Any, params: dict | None, seed: int, n_jobs: int | None) -> tuple[Any, str, bool]:
     """(unfitted estimator, task, accepts sample_weight) from a catalog spec or an estimator."""
     if isinstance(spec, AlgorithmSpec):
         return spec.build(params, seed=seed, n_jobs=n_jobs), spec.task, spec.abilities.sample_weight
@@ -90,8 +93,18 @@ def _resolve(spec: Any, params: dict | None, seed: int, n_jobs: int) -> tuple[An
     return est, ("classification" if is_classifier(est) else "regression"), accepts
 
 
+def _threads(est: Any, n_jobs: int | None) -> int | None:
+    """The thread count of the fit (an OpenMP-only estimator such as HGB: what the monitor allowed)."""
+    if _family(est) == "hist_gradient_boosting":
+        return resolve_n_jobs(n_jobs)
+    value = est.get_params().get("n_jobs", "absent") if hasattr(est, "get_params") else "absent"
+    return None if value == "absent" else resolve_n_jobs(value)
+
+
 def _n_iterations(est: Any, family: str) -> tuple[int, str]:
     """(planned iterations, progress unit); a forest's iterations are counted in trees."""
+    if family == "hist_gradient_boosting":
+        return int(est.max_iter), "iteration"
     return int(est.n_estimators), ("trees" if family == "forest" else "iteration")
 
 
@@ -108,9 +121,11 @@ def fit_monitored(
     patience: int = 10,
     seed: int = 0,
     sample_weight: Any = None,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
 ) -> MonitoredFit:
     """Fit ``spec`` (a catalog entry, or an unfitted estimator) on training rows with live curves.
+
+    ``n_jobs`` (catalog entries only): threads of the fit; None uses every usable core.
 
     Raises JobCancelled (with ``partial_history``/``partial_summary``) when ``ctx`` is cancelled.
     """
@@ -153,7 +168,7 @@ def fit_monitored(
         if early_stopping:
             ctx.log("early stopping applies to iterative models only; this one is fitted on a learning curve")
     else:
-        from mlcore.training import _boosters, _sklearn_iterative
+        from mlcore.training import _boosters, _hgb, _sklearn_iterative
 
         fit_fn = {
             "xgboost": _boosters.fit_xgboost,
@@ -161,6 +176,8 @@ def fit_monitored(
             "gradient_boosting": _sklearn_iterative.fit_gradient_boosting,
             "adaboost": _sklearn_iterative.fit_adaboost,
             "forest": _sklearn_iterative.fit_forest,
+            "hist_gradient_boosting": lambda e, d, r: _hgb.fit_hist_gradient_boosting(
+                e, d, r, resolve_n_jobs(n_jobs) if isinstance(spec, AlgorithmSpec) else None),
         }[family]
         total, unit = _n_iterations(est, family)
         rec = Recorder(loss_name, metric_name, total, early_stopping=early_stopping, patience=patience,
@@ -190,6 +207,7 @@ def fit_monitored(
         "best_val_metric": None if best is None else best["val_metric"],
         "train_rows": int(len(data.y)),
         "validation_rows": int(len(data.y_val)) if data.has_val else 0,
+        "n_jobs": _threads(est, n_jobs),
     }
     ctx.progress(1.0, f"{mode.replace('_', ' ')} done in {fit_seconds:.1f} s")
     return MonitoredFit(estimator=fitted, history=list(rec.history), mode=mode, summary=summary)

@@ -118,7 +118,7 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
 
     fit = fit_monitored(spec, params, Xt_train, y_train, Xt_val, y_val, ctx.sub(0.1, 0.9),
                         early_stopping=config.early_stopping, patience=int(config.early_stopping_patience),
-                        seed=config.seed, sample_weight=sample_weight)
+                        seed=config.seed, sample_weight=sample_weight, n_jobs=config.n_jobs)
     pipeline = Pipeline([("prep", prep), ("model", fit.estimator)])
 
     ctx.progress(0.92, "evaluating")

@@ -75,7 +75,7 @@ def take(X: Any, idx: np.ndarray) -> Any:
 
 
 def model_factory(spec: "AlgorithmSpec", X: Any, task: str, recipe: "PrepRecipe | None", seed: int,
-                  n_jobs: int = 1, prep: str = "recipe") -> Callable[[dict | None], Any]:
+                  n_jobs: int | None = None, prep: str = "recipe") -> Callable[[dict | None], Any]:
     """A function ``params -> unfitted model`` (Pipeline of prep + estimator, or the bare estimator)."""
     if prep not in PREP_MODES:
         raise ConfigError(f"prep={prep!r} is not valid; allowed: {', '.join(PREP_MODES)}")

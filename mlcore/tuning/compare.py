@@ -116,7 +116,7 @@ def rank_rows(rows: list[dict[str, Any]], metric: str, n_train: float, n_test: f
 def compare_models(
     X: Any, y: Any, task: str | None, models: Sequence[str], cv: Any = 5, metric: str | None = None,
     recipe: "PrepRecipe | None" = None, seed: int = 0, ctx: JobContext | None = None, cv_kind: str = "auto",
-    groups: Any = None, n_jobs: int = 1, prep: str = "recipe",
+    groups: Any = None, n_jobs: int | None = None, prep: str = "recipe",
 ) -> ComparisonResult:
     """Cross-validate ``models`` (catalog or ensemble names) on the same folds, best first.
 

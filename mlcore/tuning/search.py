@@ -21,6 +21,7 @@ import numpy as np
 
 from mlcore.errors import ConfigError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
+from mlcore.tuning._budget import TimeBudget
 from mlcore.tuning._cv import (check_budget, check_cv, check_seed, cv_splits, error_text, jsonable, model_factory,
                               prepare_inputs, score_fold, take)
 from mlcore.tuning._metrics import higher_is_better, is_better, resolve_metric
@@ -91,13 +92,15 @@ class _Search:
     """The objective and the per-trial callback of one study."""
 
     def __init__(self, spec, space, make, X, y, folds, task, metric, ctx, n_total, prune, timeout,
-                 weighted: bool = False) -> None:
+                 weighted: bool = False, budget: TimeBudget | None = None) -> None:
         self.spec, self.space, self.make, self.weighted = spec, space, make, weighted
         self.X, self.y, self.folds, self.task, self.metric = X, y, folds, task, metric
         self.ctx, self.n_total, self.prune, self.timeout = ctx, n_total, prune, timeout
         self.started = time.perf_counter()
         self.records: list[dict[str, Any]] = []
         self.best: float = math.nan
+        self.budget = budget or TimeBudget(None, len(folds))
+        self.out_of_time = False
 
     def fraction(self, trials_done: float) -> float:
         """Progress: by trials when their number is known, else by the time budget."""
@@ -115,7 +118,17 @@ class _Search:
         k = len(self.folds)
         for j, fold in enumerate(self.folds):
             self.ctx.check_cancelled()
+            if (self.records or scores) and not self.budget.room_for_fold():
+                # a fold that would not end before the refit must start: the trial ends here
+                self.out_of_time = True
+                if scores and self.best != self.best:  # nothing complete yet: keep the folds measured
+                    trial.set_user_attr("folds_scored", len(scores))
+                    trial.set_user_attr("std", float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0)
+                    return float(np.mean(scores))
+                trial.set_user_attr("error", "stopped: the time budget is kept for the refit")
+                raise optuna.TrialPruned()
             self.ctx.progress(self.fraction(len(self.records) + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
+            fold_start = time.perf_counter()
             try:
                 score = score_fold(self.make, params, self.X, self.y, fold, self.task,
                                    self.weighted).scores[self.metric]
@@ -130,6 +143,7 @@ class _Search:
             if score != score:
                 trial.set_user_attr("error", f"{self.metric} could not be computed for this model")
                 return math.nan
+            self.budget.note_fold(time.perf_counter() - fold_start)
             scores.append(score)
             trial.set_user_attr("fold_scores", scores)
             trial.report(float(np.mean(scores)), j)
@@ -152,6 +166,7 @@ class _Search:
             "value": None if value is None or value != value else float(value), "state": state,
             "duration": duration, "fold_scores": frozen.user_attrs.get("fold_scores", []),
             "std": frozen.user_attrs.get("std"), "error": frozen.user_attrs.get("error"),
+            "folds_scored": frozen.user_attrs.get("folds_scored"),
             "best_so_far": None if self.best != self.best else self.best,
         }
         self.records.append(record)
@@ -162,7 +177,12 @@ class _Search:
         if record["best_so_far"] is not None:
             self.ctx.metric(frozen.number, self.metric, record["best_so_far"], "best")
         self.ctx.progress(self.fraction(len(self.records)), f"trial {frozen.number} {state}")
+        if state == "complete" and duration is not None:
+            self.budget.note_trial(duration)
         if self.ctx.cancel_requested:
+            study.stop()
+        elif not self.budget.room_for_trial():
+            self.out_of_time = True  # another trial would push the refit past the budget
             study.stop()
 
 
@@ -170,7 +190,7 @@ def tune(
     X: Any, y: Any, task: str | None, algorithm: str, method: str = "optuna", n_trials: int | None = 50,
     timeout: float | None = None, cv: Any = 5, metric: str | None = None, recipe: "PrepRecipe | None" = None,
     seed: int = 0, storage: str | None = None, study_name: str | None = None, pruning: bool = True,
-    ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int = 1,
+    ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int | None = None,
     prep: str = "recipe", grid: dict[str, list] | None = None, refit: bool = True,
     study_attrs: dict[str, Any] | None = None,
 ) -> TuningResult:
@@ -236,7 +256,11 @@ def tune(
                        study_labels(spec.name, task, metric, X if storage is not None else None, y, study_attrs))
     for fixed in enqueued:
         study.enqueue_trial(fixed, skip_if_exists=False)
-    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted)
+    # the budget counts from the start of tune() and includes the refit (and, with a margin, the
+    # evaluation that follows it); time spent preparing folds above is already spent
+    budget = TimeBudget(timeout, len(folds))
+    budget.started = t_start
+    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted, budget)
 
     def finish(cancelled: bool) -> TuningResult:
         done = [r for r in search.records if r["state"] == "complete"]
@@ -260,6 +284,12 @@ def tune(
         _attach_partial(exc, finish(True))
         raise
     result = finish(ctx.cancel_requested)
+    if search.out_of_time:
+        result.notes.append(f"stopped starting trials at {budget.elapsed():.1f} s of the {timeout:g} s budget to "
+                            f"leave ~{budget.reserve():.1f} s for the refit and evaluation")
+        short = [r["number"] for r in search.records if r.get("folds_scored")]
+        if short:
+            result.notes.append(f"trial {short[0]} was scored on fewer than {len(folds)} folds to stay in the budget")
     if result.cancelled:
         exc = JobCancelled("cancelled by the user")
         _attach_partial(exc, result)

@@ -35,7 +35,7 @@ def prep_mode(X: Any) -> str:
 class ModelSelector:
     """Model comparison, hyperparameter search and ensembles for one task (the seed's SDK class)."""
 
-    def __init__(self, task_type: str = "classification", seed: int = 42, n_jobs: int = 1,
+    def __init__(self, task_type: str = "classification", seed: int = 42, n_jobs: int | None = None,
                  ctx: JobContext | None = None) -> None:
         if task_type not in DEFAULT_MODELS:
             raise ConfigError(f"task_type must be 'classification' or 'regression', not {task_type!r}")
@@ -43,7 +43,7 @@ class ModelSelector:
         from mlcore.tuning._cv import check_seed
 
         self.seed = check_seed(seed)
-        self.n_jobs = int(n_jobs)
+        self.n_jobs = None if n_jobs is None else int(n_jobs)
         self.ctx = ctx
         self.best_model: Any = None
         self.best_model_name: str | None = None

@@ -97,8 +97,8 @@ class DataChoice(QGroupBox):
             return
         token = self._detect_token
         self.task_note.setText("detecting the task…")
-        ws = self.services.workspace
-        self.services.jobs.start("Detecting the task", lambda ctx: ws.detect_task(dataset_id, target),
+        tasks = self.services.tasks  # detected once per dataset, shared with the other views
+        self.services.jobs.start("Detecting the task", lambda ctx: tasks.detect(dataset_id, target),
                                  on_finished=lambda task: self._on_task_detected(token, task),
                                  on_failed=lambda e: self._on_task_detection_failed(token, e), light=True)
 

@@ -215,7 +215,7 @@ class TrainView(QWidget):
             return
         token = self._detect_token
         self.task_note.setText("detecting the task…")  # Start waits: the shown task may be the last target's
-        self.services.jobs.start("Detecting the task", lambda ctx: self.ws.detect_task(dataset_id, target),
+        self.services.jobs.start("Detecting the task", lambda ctx: self.services.tasks.detect(dataset_id, target),
                                  on_finished=lambda task: self._on_task_detected(token, task),
                                  on_failed=lambda e: self._on_task_detection_failed(token, e), light=True)
 

@@ -14,9 +14,9 @@ from mlcore.errors import ConfigError
 from mlcore.models import get_algorithm, list_algorithms
 
 CLS_NAMES = ["random_forest", "xgboost", "lightgbm", "logistic", "svm", "decision_tree", "knn", "naive_bayes",
-             "gradient_boosting", "adaboost"]
+             "gradient_boosting", "hist_gradient_boosting", "adaboost"]
 REG_NAMES = ["random_forest", "xgboost", "lightgbm", "ridge", "lasso", "elasticnet", "svr", "decision_tree", "knn",
-             "gradient_boosting", "adaboost"]
+             "gradient_boosting", "hist_gradient_boosting", "adaboost"]
 ENSEMBLES = ["voting", "stacking", "bagging"]
 ALL = [(s.name, s.task) for s in list_algorithms()]
 # ensembles fitted in tests use small members so the suite stays fast
@@ -25,6 +25,7 @@ FAST_PARAMS = {
     "xgboost": {"n_estimators": 20},
     "lightgbm": {"n_estimators": 20},
     "gradient_boosting": {"n_estimators": 20},
+    "hist_gradient_boosting": {"max_iter": 20},
     "adaboost": {"n_estimators": 10},
     "voting": {"estimators": ["decision_tree", "naive_bayes", "xgboost"]},
     "stacking": {"estimators": ["decision_tree", "knn"], "cv": 3},

@@ -204,3 +204,47 @@ def test_sample_weights_reach_the_model(diabetes):
     ctx = RecordingContext()
     fit_monitored(get_algorithm("knn", "regression"), {}, X, y, Xv, yv, ctx, sample_weight=w)
     assert any("sample weights" in m for m in ctx.logs)
+
+
+def test_summary_records_the_threads_of_the_fit(iris):
+    from mlcore.models import usable_cores
+
+    X, y, Xv, yv = iris
+    spec = get_algorithm("lightgbm", "classification")
+    default = fit_monitored(spec, {"n_estimators": 10}, X, y, Xv, yv)
+    one = fit_monitored(spec, {"n_estimators": 10}, X, y, Xv, yv, n_jobs=1)
+    assert default.summary["n_jobs"] == usable_cores()
+    assert one.summary["n_jobs"] == 1
+    assert one.estimator.get_params()["n_jobs"] == 1
+
+
+def test_hist_gradient_boosting_records_its_own_loss_every_iteration(iris, diabetes):
+    X, y, Xv, yv = iris
+    ctx = RecordingContext()
+    fit = fit_monitored(get_algorithm("hist_gradient_boosting", "classification"), {"max_iter": 15}, X, y, Xv, yv,
+                        ctx, seed=3)
+    assert [r["iteration"] for r in fit.history] == list(range(1, 16))
+    _check_events(fit, ctx)
+    proba = fit.estimator.predict_proba(Xv)
+    assert fit.history[-1]["val_loss"] == pytest.approx(_log_loss(yv, proba, np.asarray(fit.estimator.classes_)),
+                                                        rel=1e-6)
+    assert fit.history[-1]["val_metric"] == pytest.approx(np.mean(fit.estimator.predict(Xv) == yv), abs=1e-9)
+    est = fit.estimator
+    assert "_check_early_stopping_loss" not in vars(est) and est.early_stopping is False  # the hook is gone
+    Xr, yr, Xrv, yrv = diabetes
+    reg = fit_monitored(get_algorithm("hist_gradient_boosting", "regression"), {"max_iter": 20}, Xr, yr, Xrv, yrv)
+    rmse = float(np.sqrt(np.mean((reg.estimator.predict(Xrv) - yrv) ** 2)))
+    assert reg.history[-1]["val_loss"] == pytest.approx(rmse, rel=1e-6)
+
+
+def test_hist_gradient_boosting_early_stopping_keeps_the_best_iteration(noisy):
+    X, y, Xv, yv = noisy
+    fit = fit_monitored(get_algorithm("hist_gradient_boosting", "classification"),
+                        {"max_iter": 300, "learning_rate": 0.5, "min_samples_leaf": 2}, X, y, Xv, yv,
+                        early_stopping=True, patience=5)
+    s = fit.summary
+    assert s["stopped_early"] is True and s["best_iteration"] < s["n_iterations"] < 300
+    assert fit.estimator.n_iter_ == s["best_iteration"]
+    best = min(fit.history, key=lambda r: r["val_loss"])
+    proba = fit.estimator.predict_proba(Xv)
+    assert _log_loss(yv, proba, np.asarray(fit.estimator.classes_)) == pytest.approx(best["val_loss"], rel=1e-6)

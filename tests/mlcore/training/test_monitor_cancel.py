@@ -26,6 +26,7 @@ def data():
     ("xgboost", {"n_estimators": 5000, "max_depth": 8}),
     ("lightgbm", {"n_estimators": 5000}),
     ("gradient_boosting", {"n_estimators": 2000}),
+    ("hist_gradient_boosting", {"max_iter": 5000}),
     ("random_forest", {"n_estimators": 2000}),
     ("adaboost", {"n_estimators": 2000, "max_depth": 3, "learning_rate": 0.1}),
 ])

@@ -1,0 +1,49 @@
+"""The tuning time budget keeps room for the refit: decisions checked on a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlcore.tuning._budget import AFTER_REFIT_SHARE, TimeBudget
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_refit_estimate_scales_a_fold_to_every_row_and_reserves_the_evaluation():
+    clock = Clock()
+    budget = TimeBudget(60, 5, clock)
+    assert budget.reserve() == 0.0  # nothing learned yet
+    for seconds in (1.0, 2.0, 2.0):
+        budget.note_fold(seconds)
+    assert budget.refit_estimate() == pytest.approx(2.0 * 5 / 4)  # the slowest fold, on every row
+    assert budget.reserve() == pytest.approx(2.5 * (1 + AFTER_REFIT_SHARE))
+
+
+def test_no_trial_starts_that_would_push_the_refit_past_the_budget():
+    clock = Clock()
+    budget = TimeBudget(60, 5, clock)
+    for _ in range(5):
+        budget.note_fold(2.0)
+    budget.note_trial(10.0)
+    reserve = budget.reserve()  # 2.5 s refit + the evaluation's share
+    clock.now += 60 - 10 - reserve  # exactly one trial and the refit left
+    assert budget.room_for_trial() is True
+    clock.now += 0.01
+    assert budget.room_for_trial() is False
+    assert budget.room_for_fold() is True  # a running trial may still finish a fold
+    clock.now = budget.started + 60 - reserve - 1.99
+    assert budget.room_for_fold() is False
+
+
+def test_without_a_time_limit_everything_may_start():
+    clock = Clock()
+    budget = TimeBudget(None, 3, clock)
+    budget.note_fold(1e6)
+    clock.now += 1e9
+    assert budget.room_for_trial() and budget.room_for_fold()
