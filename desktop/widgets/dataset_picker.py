@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
-from mlcore.data.target import suggest_target_for
+from mlcore.data import suggest_target_for
 
 CHOOSE_TARGET = "choose the column to predict"
 SUGGESTED_NOTE = "suggested from the column name: check it, or choose another"

@@ -18,6 +18,8 @@ __all__ = [
     "load_sample",
     "profile_frame",
     "read_table",
+    "suggest_target",
+    "suggest_target_for",
 ]
 
 _LAZY = {
@@ -27,6 +29,8 @@ _LAZY = {
     "SampleInfo": "mlcore.data.samples",
     "list_samples": "mlcore.data.samples",
     "load_sample": "mlcore.data.samples",
+    "suggest_target": "mlcore.data.target",
+    "suggest_target_for": "mlcore.data.target",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
