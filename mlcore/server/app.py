@@ -61,6 +61,7 @@ def create_app(workspace: Any, token: str | None = None, settings: ServerSetting
     async def lifespan(_app: FastAPI):
         yield
         state.jobs.shutdown(timeout=5.0)  # running jobs are cancelled, not left half-written
+        state.models.close()  # queued prediction logs are written
 
     app = FastAPI(title="ML Workbench API", version="1.0", description=API_DESCRIPTION, lifespan=lifespan)
     app.state.ml = state

@@ -9,6 +9,7 @@ when the registry's change stamp moves — checked at most every ``check_interva
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
 
     from mlcore.registry.entities import ABTestInfo, ModelVersionInfo
 
-__all__ = ["ModelServer", "LoadedModel"]
+log = logging.getLogger(__name__)
+
+__all__ = ["ModelServer", "LoadedModel", "LogWriter"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,61 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
+class LogWriter:
+    """Writes prediction log rows from a background thread, one transaction per batch.
+
+    A plain prediction's answer does not wait for its log row (a commit per request would cost
+    more than the prediction); rows reach MLPredictionLog within ``interval`` seconds.
+    """
+
+    def __init__(self, db: Any, interval: float = 0.2, max_batch: int = 50_000) -> None:
+        self._db = db
+        self._interval = interval
+        self._max_batch = max_batch
+        self._rows: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self.written = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._rows.extend(rows)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mlcore-predlog", daemon=True)
+                self._thread.start()
+            if len(self._rows) >= self._max_batch:
+                self._wake.set()
+
+    def flush(self) -> int:
+        """Write what is queued now (also called by close and by tests); returns rows written."""
+        from mlcore.registry.watch import insert_prediction_logs
+
+        with self._lock:
+            rows, self._rows = self._rows, []
+        if rows:
+            try:
+                insert_prediction_logs(self._db, rows)
+                self.written += len(rows)
+            except Exception:  # noqa: BLE001 - a lost log batch must not stop serving
+                log.exception("could not write %d prediction log rows", len(rows))
+        return len(rows)
+
+    def _run(self) -> None:
+        while not self._stop:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            self.flush()
+
+    def close(self) -> None:
+        self._stop = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+        self.flush()
+
+
 class ModelServer:
     """Predicts with cached models of one workspace; thread-safe."""
 
@@ -72,6 +130,10 @@ class ModelServer:
         self._check_lock = threading.Lock()
         self._lookups = _Lookups(None, {}, {})
         self._checked_at = 0.0
+        self.log_writer = LogWriter(workspace.db)
+
+    def close(self) -> None:
+        self.log_writer.close()
 
     # -- freshness --------------------------------------------------------------------
     def _fresh(self) -> _Lookups:
@@ -181,8 +243,8 @@ class ModelServer:
         return out, warnings, per_row
 
     def log(self, model: LoadedModel, out: "pd.DataFrame", test: "ABTestInfo | None", arm: str | None,
-            user_ids: list[Any], latency_ms: float) -> list[int]:
-        """Write one MLPredictionLog row per prediction; return their ids."""
+            user_ids: list[Any], latency_ms: float, wait: bool = True) -> list[int] | None:
+        """One MLPredictionLog row per prediction: written now (ids returned) or queued (``wait=False``)."""
         from mlcore.registry.orm import utcnow
         from mlcore.registry.watch import insert_prediction_logs
 
@@ -191,6 +253,9 @@ class ModelServer:
         rows = [{"model_version_id": model.info.id, "ab_test_id": test.id if test else None, "arm": arm,
                  "user_id": _user_key(u), "prediction": p, "latency_ms": latency_ms, "created_at": now}
                 for p, u in zip(preds, user_ids)]
+        if not wait:
+            self.log_writer.add(rows)
+            return None
         return insert_prediction_logs(self._ws.db, rows)
 
     def predict(self, frame: "pd.DataFrame", *, model_id: str | None = None, model_name: str | None = None,
@@ -198,7 +263,8 @@ class ModelServer:
         """The seed's /models/predict answer for the rows of ``frame``."""
         model, test, arm = self.resolve(model_id, model_name, ab_test_name, user_id)
         out, warnings, per_row = self.predict_frame(model, frame)
-        ids = self.log(model, out, test, arm, [user_id] * len(out), per_row)
+        # an A/B prediction's ids come back at once (outcomes are matched to them); others are queued
+        ids = self.log(model, out, test, arm, [user_id] * len(out), per_row, wait=test is not None)
         proba_cols = [c for c in out.columns if c.startswith("proba_")]
         info = model.info
         return {
@@ -224,7 +290,7 @@ class ModelServer:
         if not ab_test_name:
             model, _, _ = self.resolve(model_id, model_name)
             preds, warnings, per_row = self.predict_frame(model, frame, source)
-            self.log(model, preds, None, None, users, per_row)
+            self.log(model, preds, None, None, users, per_row, wait=False)
             out = pd.concat([frame.reset_index(drop=True), preds.reset_index(drop=True)], axis=1)
             return out, {"model_id": model.info.id, "model_name": model.info.name, "version": model.info.version,
                          "rows": len(out), "warnings": warnings}
