@@ -272,7 +272,7 @@ class ModelServer:
             "arm": arm, "ab_test_name": test.name if test else None,
             "prediction": [_plain(v) for v in out["prediction"].tolist()],
             "prediction_proba": out[proba_cols].to_numpy().tolist() if proba_cols else None,
-            "classes": [c[len("proba_"):] for c in proba_cols] if proba_cols else None,
+            "classes": [_plain(c) for c in model.pipeline.classes_] if proba_cols else None,
             "prediction_ids": ids, "warnings": warnings,
         }
 
