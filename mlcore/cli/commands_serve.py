@@ -66,6 +66,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                           "train, promote and predict. Pass --token-file FILE, or keep --host 127.0.0.1.")
     settings = ServerSettings(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), max_rows=args.max_rows,
                               cors_origins=list(args.cors_origin))
+    # a job thread running Python code holds the GIL for up to the switch interval at a time; a shorter one
+    # keeps prediction requests from queueing behind a training job (at a small cost to the job)
+    sys.setswitchinterval(0.001)
     with open_workspace(args) as ws:
         app = create_app(ws, token=token, settings=settings)
         if not getattr(args, "quiet", False):

@@ -72,20 +72,23 @@ class LogWriter:
         self._db = db
         self._interval = interval
         self._max_batch = max_batch
-        self._rows: list[dict[str, Any]] = []
+        self._pending: list[tuple[dict[str, Any], list[Any], list[Any]]] = []
+        self._queued = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
         self.written = 0
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
+    def add(self, common: dict[str, Any], predictions: list[Any], user_ids: list[Any]) -> None:
+        """Queue one row per prediction (``common`` holds the shared columns); rows are built in the writer."""
         with self._lock:
-            self._rows.extend(rows)
+            self._pending.append((common, predictions, user_ids))
+            self._queued += len(predictions)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mlcore-predlog", daemon=True)
                 self._thread.start()
-            if len(self._rows) >= self._max_batch:
+            if self._queued >= self._max_batch:
                 self._wake.set()
 
     def flush(self) -> int:
@@ -93,7 +96,9 @@ class LogWriter:
         from mlcore.registry.watch import insert_prediction_logs
 
         with self._lock:
-            rows, self._rows = self._rows, []
+            pending, self._pending, self._queued = self._pending, [], 0
+        rows = [dict(common, prediction=p, user_id=u) for common, preds, users in pending
+                for p, u in zip(preds, users)]
         if rows:
             try:
                 insert_prediction_logs(self._db, rows)
@@ -248,14 +253,18 @@ class ModelServer:
         from mlcore.registry.orm import utcnow
         from mlcore.registry.watch import insert_prediction_logs
 
-        preds = [_plain(v) for v in out["prediction"].tolist()]
-        now = utcnow()
-        rows = [{"model_version_id": model.info.id, "ab_test_id": test.id if test else None, "arm": arm,
-                 "user_id": _user_key(u), "prediction": p, "latency_ms": latency_ms, "created_at": now}
-                for p, u in zip(preds, user_ids)]
+        preds = out["prediction"].tolist()  # Python scalars already (bool, int, float, str)
+        common = {"model_version_id": model.info.id, "ab_test_id": test.id if test else None, "arm": arm,
+                  "latency_ms": latency_ms, "created_at": utcnow()}
+        first = user_ids[0] if user_ids else None
+        if user_ids.count(first) == len(user_ids):  # one user for every row (a JSON request): convert once
+            keys = [_user_key(first)] * len(preds)
+        else:
+            keys = [_user_key(u) for u in user_ids]
         if not wait:
-            self.log_writer.add(rows)
+            self.log_writer.add(common, preds, keys)
             return None
+        rows = [dict(common, prediction=p, user_id=u) for p, u in zip(preds, keys)]
         return insert_prediction_logs(self._ws.db, rows)
 
     def predict(self, frame: "pd.DataFrame", *, model_id: str | None = None, model_name: str | None = None,
@@ -270,7 +279,7 @@ class ModelServer:
         return {
             "status": "success", "model_id": info.id, "model_name": info.name, "version": info.version,
             "arm": arm, "ab_test_name": test.name if test else None,
-            "prediction": [_plain(v) for v in out["prediction"].tolist()],
+            "prediction": out["prediction"].tolist(),
             "prediction_proba": out[proba_cols].to_numpy().tolist() if proba_cols else None,
             "classes": [_plain(c) for c in model.pipeline.classes_] if proba_cols else None,
             "prediction_ids": ids, "warnings": warnings,
