@@ -18,7 +18,13 @@ __all__ = ["GuardMiddleware", "ServerStats"]
 
 
 class ServerStats:
-    """Request count, latency percentiles over the last requests, and the last errors."""
+    """Request count, latency percentiles over the last requests, and the last errors.
+
+    The monitoring endpoints themselves (stats, health) are not counted: a panel polling them
+    once a second would otherwise be most of the traffic it shows.
+    """
+
+    UNCOUNTED = frozenset({"/api/ml/server/stats", "/api/ml/health"})
 
     def __init__(self, window: int = 5000, errors: int = 20) -> None:
         self._lock = threading.Lock()
@@ -29,6 +35,8 @@ class ServerStats:
         self._errors: deque[dict[str, Any]] = deque(maxlen=errors)
 
     def record(self, method: str, path: str, status: int, seconds: float, message: str | None) -> None:
+        if path in self.UNCOUNTED and status < 400:
+            return
         with self._lock:
             self.requests += 1
             self._latencies.append(seconds * 1000)
