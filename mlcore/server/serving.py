@@ -295,16 +295,16 @@ class ModelServer:
         if user_column and user_column not in frame.columns:
             raise DataValidationError(f"{source}: no user-id column {user_column!r}; columns are "
                                       f"{list(map(str, frame.columns))}.")
-        users = list(frame[user_column]) if user_column else [None] * len(frame)
         if not ab_test_name:
             model, _, _ = self.resolve(model_id, model_name)
             preds, warnings, per_row = self.predict_frame(model, frame, source)
-            self.log(model, preds, None, None, users, per_row, wait=False)
+            # like Workspace.predict_file: a plain file prediction is not logged row by row (A/B rows are)
             out = pd.concat([frame.reset_index(drop=True), preds.reset_index(drop=True)], axis=1)
             return out, {"model_id": model.info.id, "model_name": model.info.name, "version": model.info.version,
                          "rows": len(out), "warnings": warnings}
         if len(frame) > self.max_rows:
             raise DataValidationError(f"{len(frame)} rows in one call; this server accepts at most {self.max_rows}.")
+        users = list(frame[user_column]) if user_column else [None] * len(frame)
         arms = np.array([self.resolve(ab_test_name=ab_test_name, user_id=u)[2] for u in users], dtype=object)
         parts, warnings, logs = [], [], []
         for arm in ("A", "B"):
