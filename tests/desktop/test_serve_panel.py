@@ -30,8 +30,8 @@ def test_serve_panel_start_count_errors_stop(qtbot, make_window, tmp_path):
         qtbot.waitUntil(lambda: panel.state == "running", timeout=60_000)
         assert f"127.0.0.1:{port}" in panel.address_label.text()
         base = f"http://127.0.0.1:{port}"
-        assert httpx.get(f"{base}/api/ml/datasets", timeout=10).json() == []
-        assert httpx.get(f"{base}/api/ml/datasets/nope", timeout=10).status_code == 404
+        assert httpx.get(f"{base}/api/ml/datasets", timeout=10, trust_env=False).json() == []
+        assert httpx.get(f"{base}/api/ml/datasets/nope", timeout=10, trust_env=False).status_code == 404
         qtbot.waitUntil(lambda: panel.stats.get("requests") == 2, timeout=10_000)
         assert panel.requests_label.text() == "2 (1 failed)"
         assert "p50" in panel.latency_label.text() and "ms" in panel.latency_label.text()

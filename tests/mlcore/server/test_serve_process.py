@@ -38,13 +38,13 @@ def server(tmp_path):
         while True:
             assert proc.poll() is None, proc.stdout.read().decode()
             try:
-                if httpx.get(f"{base}/api/ml/health", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/api/ml/health", timeout=1, trust_env=False).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline, "the server did not answer within 60 s"
             time.sleep(0.2)
-        with httpx.Client(base_url=base, timeout=30) as client:
+        with httpx.Client(base_url=base, timeout=30, trust_env=False) as client:
             yield client, proc, home
     finally:
         if proc.poll() is None:
