@@ -21,22 +21,6 @@ OUTPUT_MEDIA = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.ap
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _frame(features):
-    import pandas as pd
-
-    if isinstance(features, dict):
-        if features and all(isinstance(v, list) for v in features.values()):
-            lengths = {len(v) for v in features.values()}
-            if len(lengths) != 1:
-                raise DataValidationError(f"Columnar features need lists of one length; got lengths {sorted(lengths)}.")
-            return pd.DataFrame(features)
-        if any(isinstance(v, list) for v in features.values()):
-            raise DataValidationError("features mixes single values and lists; send one row {column: value}, "
-                                      "a list of rows, or {column: [values]}.")
-        return pd.DataFrame([features])
-    return pd.DataFrame.from_records(features)
-
-
 def router(state) -> APIRouter:
     ws, models = state.workspace, state.models
     api = APIRouter(prefix="/api/ml/models", tags=["predict"])
@@ -49,7 +33,7 @@ def router(state) -> APIRouter:
             len(next(iter(features.values()))) if features and isinstance(next(iter(features.values())), list) else 1)
         if rows > models.max_rows:
             raise DataValidationError(f"{rows} rows in one call; this server accepts at most {models.max_rows}.")
-        result = models.predict(_frame(features), model_id=body.model_id, model_name=body.model_name,
+        result = models.predict(features, model_id=body.model_id, model_name=body.model_name,
                                 ab_test_name=body.ab_test_name, user_id=body.user_id)
         return json_response(result)
 

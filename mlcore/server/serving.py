@@ -33,6 +33,26 @@ class LoadedModel:
     info: "ModelVersionInfo"
     pipeline: Any
     schema: Any  # InputSchema | None
+    checker: Any = None  # RowChecker | None: the one-row fast path of the schema check
+
+
+def to_frame(features: Any) -> "pd.DataFrame":
+    """A request's ``features`` — one row {column: value}, a list of rows, or {column: [values]} — as a frame."""
+    import pandas as pd
+
+    if isinstance(features, pd.DataFrame):
+        return features
+    if isinstance(features, dict):
+        if features and all(isinstance(v, list) for v in features.values()):
+            lengths = {len(v) for v in features.values()}
+            if len(lengths) != 1:
+                raise DataValidationError(f"Columnar features need lists of one length; got lengths {sorted(lengths)}.")
+            return pd.DataFrame(features)
+        if any(isinstance(v, list) for v in features.values()):
+            raise DataValidationError("features mixes single values and lists; send one row {column: value}, "
+                                      "a list of rows, or {column: [values]}.")
+        return pd.DataFrame([features])
+    return pd.DataFrame.from_records(list(features))
 
 
 @dataclass
@@ -130,7 +150,7 @@ class ModelServer:
         self._check_interval = check_interval
         self._max_loaded = max_loaded
         self.max_rows = max_rows
-        self._pipelines: OrderedDict[str, tuple[Any, Any]] = OrderedDict()  # version id -> (pipeline, schema)
+        self._pipelines: OrderedDict[str, tuple[Any, Any, Any]] = OrderedDict()  # id -> (pipeline, schema, checker)
         self._load_lock = threading.Lock()
         self._check_lock = threading.Lock()
         self._lookups = _Lookups(None, {}, {})
@@ -195,10 +215,11 @@ class ModelServer:
                 cached = self._pipelines.get(info.id)
                 if cached is None:
                     from mlcore.deployment.schema import InputSchema
+                    from mlcore.server.rowcheck import RowChecker
 
                     pipeline, _ = self._ws.load_model(info.id)
                     schema = InputSchema.from_dict(info.input_schema) if info.input_schema else None
-                    cached = (pipeline, schema)
+                    cached = (pipeline, schema, RowChecker(schema) if schema is not None else None)
                     self._pipelines[info.id] = cached
                     while len(self._pipelines) > self._max_loaded:
                         self._pipelines.popitem(last=False)
@@ -227,9 +248,10 @@ class ModelServer:
         return self.load(info), test, arm
 
     # -- predicting -------------------------------------------------------------------
-    def predict_frame(self, model: LoadedModel, frame: "pd.DataFrame", source: str = "request"
-                      ) -> tuple["pd.DataFrame", list[str], float]:
-        """(prediction frame, schema warnings, milliseconds per row) — schema-checked like file prediction."""
+    def predict_frame(self, model: LoadedModel, frame: "pd.DataFrame", source: str = "request",
+                      checked: bool = False) -> tuple["pd.DataFrame", list[str], float]:
+        """(prediction frame, schema warnings, milliseconds per row) — schema-checked like file prediction
+        (``checked``: the frame already passed the one-row fast path)."""
         from mlcore.deployment.predict import predict_frame
         from mlcore.deployment.schema import check_frame
 
@@ -239,9 +261,9 @@ class ModelServer:
         if len(frame) == 0:
             raise DataValidationError("No rows to predict.")
         warnings: list[str] = []
-        if model.schema is not None:
-            checked = check_frame(frame, model.schema, source=source)
-            frame, warnings = checked.frame, list(checked.warnings)
+        if model.schema is not None and not checked:
+            result = check_frame(frame, model.schema, source=source)
+            frame, warnings = result.frame, list(result.warnings)
         t0 = time.perf_counter()
         out = predict_frame(model.pipeline, frame, threshold=model.info.threshold)
         per_row = (time.perf_counter() - t0) * 1000 / len(frame)
@@ -267,11 +289,15 @@ class ModelServer:
         rows = [dict(common, prediction=p, user_id=u) for p, u in zip(preds, keys)]
         return insert_prediction_logs(self._ws.db, rows)
 
-    def predict(self, frame: "pd.DataFrame", *, model_id: str | None = None, model_name: str | None = None,
+    def predict(self, features: Any, *, model_id: str | None = None, model_name: str | None = None,
                 ab_test_name: str | None = None, user_id: Any = None) -> dict[str, Any]:
-        """The seed's /models/predict answer for the rows of ``frame``."""
+        """The seed's /models/predict answer for ``features`` (see :func:`to_frame`, or a DataFrame)."""
         model, test, arm = self.resolve(model_id, model_name, ab_test_name, user_id)
-        out, warnings, per_row = self.predict_frame(model, frame)
+        fast = model.checker.frame(features) if isinstance(features, dict) and model.checker is not None else None
+        if fast is not None:
+            out, warnings, per_row = self.predict_frame(model, fast, checked=True)
+        else:
+            out, warnings, per_row = self.predict_frame(model, to_frame(features))
         # an A/B prediction's ids come back at once (outcomes are matched to them); others are queued
         ids = self.log(model, out, test, arm, [user_id] * len(out), per_row, wait=test is not None)
         proba_cols = [c for c in out.columns if c.startswith("proba_")]
