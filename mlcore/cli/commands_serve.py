@@ -74,5 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if not getattr(args, "quiet", False):
             print(f"ML Workbench API on http://{args.host}:{args.port}  (docs: /docs, workspace: {ws.home})"
                   + ("  [bearer token required]" if token else ""), file=sys.stderr, flush=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        # open event streams would otherwise hold a graceful shutdown forever
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                    timeout_graceful_shutdown=5)
     return 0
