@@ -43,7 +43,7 @@ class ServePanel(QWidget):
         self.stats: dict[str, Any] = {}
         self._output = ""
         self._started_at = 0.0
-        self._network = QNetworkAccessManager(self)
+        self._network: QNetworkAccessManager | None = None  # made on the first start, not with every window
         self._pending: QNetworkReply | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -177,6 +177,8 @@ class ServePanel(QWidget):
     def _poll(self) -> None:
         if self._pending is not None:
             return  # the previous answer has not come yet
+        if self._network is None:
+            self._network = QNetworkAccessManager(self)
         request = QNetworkRequest(QUrl(f"{self.base_url}/api/ml/server/stats"))
         request.setTransferTimeout(2000)
         self._pending = self._network.get(request)
