@@ -13,11 +13,13 @@ from mlcore.cli import (
     commands_evaluate,
     commands_registry,
     commands_select,
+    commands_serve,
     commands_train,
 )
 from mlcore.cli._common import fail, open_workspace  # noqa: F401 - open_workspace: re-exported
 
-GROUPS = [commands_data, commands_train, commands_select, commands_evaluate, commands_registry, commands_demo]
+GROUPS = [commands_data, commands_train, commands_select, commands_evaluate, commands_registry, commands_demo,
+          commands_serve]
 
 
 def _common_options(suppress: bool) -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""RegistryTab: Versions, A/B tests, Predict and Export as inner tabs over one workspace."""
+"""RegistryTab: Versions, A/B tests, Predict, Export and Serve as inner tabs over one workspace."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from desktop.services import Services
 from desktop.tabs.registry.ab_panel import ABPanel
 from desktop.tabs.registry.export_panel import ExportPanel
 from desktop.tabs.registry.predict_panel import PredictPanel
+from desktop.tabs.registry.serve_panel import ServePanel
 from desktop.tabs.registry.versions import VersionsPanel
 
 
@@ -21,11 +22,13 @@ class RegistryTab(QWidget):
         self.ab = ABPanel(services)
         self.predict = PredictPanel(services)
         self.export = ExportPanel(services)
+        self.serve = ServePanel(services)
         self.views = QTabWidget()
         self.views.addTab(self.versions, "Versions")
         self.views.addTab(self.ab, "A/B tests")
         self.views.addTab(self.predict, "Predict")
         self.views.addTab(self.export, "Export")
+        self.views.addTab(self.serve, "Serve")
         layout = QVBoxLayout(self)
         layout.addWidget(self.views)
         # one panel's change refreshes the others' lists
@@ -43,9 +46,11 @@ class RegistryTab(QWidget):
         self.export.refresh()
 
     def show_view(self, name: str) -> None:
-        """Show the inner tab called ``name`` (versions, ab, predict, export)."""
-        widget = {"versions": self.versions, "ab": self.ab, "predict": self.predict, "export": self.export}[name]
+        """Show the inner tab called ``name`` (versions, ab, predict, export, serve)."""
+        widget = {"versions": self.versions, "ab": self.ab, "predict": self.predict, "export": self.export,
+                  "serve": self.serve}[name]
         self.views.setCurrentWidget(widget)
 
     def shutdown(self) -> None:
         self.ab.shutdown()
+        self.serve.shutdown()

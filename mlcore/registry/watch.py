@@ -1,0 +1,56 @@
+"""Cheap queries for a long-running reader (the REST server): has the registry changed, which
+jobs did this process just start, and a bulk insert of prediction log rows.
+
+They exist so a server can cache loaded models and notice another process's promote without
+re-reading every table on every request; SQL stays here, callers get plain values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select
+
+from mlcore.registry import orm
+
+if TYPE_CHECKING:
+    from mlcore.registry.db import Database
+
+__all__ = ["change_stamp", "jobs_started_by", "insert_prediction_logs"]
+
+
+def change_stamp(db: "Database") -> tuple[Any, ...]:
+    """A value that changes whenever a stage, a threshold or an A/B test changes (one indexed query).
+
+    Stage transitions only grow, so their largest id moves on every promote, rollback or deploy;
+    a version's ``updated_at`` moves when its threshold changes; A/B tests by count and status.
+    """
+    t, v, ab = orm.MLStageTransition, orm.MLModelVersion, orm.MLABTest
+    query = select(
+        select(func.max(t.id)).scalar_subquery(),
+        select(func.max(v.updated_at)).scalar_subquery(),
+        select(func.count(ab.id)).scalar_subquery(),
+        select(func.count(ab.id)).where(ab.status == "running").scalar_subquery(),
+    )
+    with db.session() as s:
+        return tuple(s.execute(query).one())
+
+
+def jobs_started_by(db: "Database", pid: int, kind: str, since: datetime) -> list[str]:
+    """Ids of jobs of ``kind`` that process ``pid`` created at or after ``since``, oldest first."""
+    j = orm.MLTrainingJob
+    with db.session() as s:
+        return list(s.scalars(select(j.id).where(j.pid == pid, j.kind == kind, j.created_at >= since)
+                              .order_by(j.created_at)))
+
+
+def insert_prediction_logs(db: "Database", rows: list[dict[str, Any]]) -> list[int]:
+    """Insert MLPredictionLog rows (model_version_id, ab_test_id, arm, user_id, prediction, latency_ms,
+    created_at) in one statement; return their ids in order."""
+    if not rows:
+        return []
+    log = orm.MLPredictionLog
+    with db.session() as s:
+        ids = s.scalars(insert(log).returning(log.id, sort_by_parameter_order=True), rows).all()
+    return [int(i) for i in ids]

@@ -1,0 +1,353 @@
+"""The prediction hot path: loaded models cached per version, resolved per name and A/B test,
+refreshed when the registry changes (here or in another process).
+
+A version's artifact never changes once deployed, so its loaded pipeline (sha256 verified by
+``Workspace.load_model``) is kept; what moves is which version a name or an A/B test points at,
+and a version's threshold. Those lookups are cached too and dropped together, in one assignment,
+when the registry's change stamp moves — checked at most every ``check_interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlcore.errors import ConfigError, ConflictError, DataValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlcore.registry import ABTestInfo, ModelVersionInfo
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ModelServer", "LoadedModel", "LogWriter"]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    info: "ModelVersionInfo"
+    pipeline: Any
+    schema: Any  # InputSchema | None
+    checker: Any = None  # RowChecker | None: the one-row fast path of the schema check
+
+
+def to_frame(features: Any) -> "pd.DataFrame":
+    """A request's ``features`` — one row {column: value}, a list of rows, or {column: [values]} — as a frame."""
+    import pandas as pd
+
+    if isinstance(features, pd.DataFrame):
+        return features
+    if isinstance(features, dict):
+        if features and all(isinstance(v, list) for v in features.values()):
+            lengths = {len(v) for v in features.values()}
+            if len(lengths) != 1:
+                raise DataValidationError(f"Columnar features need lists of one length; got lengths {sorted(lengths)}.")
+            return pd.DataFrame(features)
+        if any(isinstance(v, list) for v in features.values()):
+            raise DataValidationError("features mixes single values and lists; send one row {column: value}, "
+                                      "a list of rows, or {column: [values]}.")
+        return pd.DataFrame([features])
+    return pd.DataFrame.from_records(list(features))
+
+
+@dataclass
+class _Lookups:
+    """Everything that a promote, rollback, threshold or A/B change can invalidate."""
+
+    stamp: Any
+    keys: dict[str, "ModelVersionInfo"]  # "id" | "name@production" | prefix -> version metadata
+    ab_tests: dict[str, "ABTestInfo"]
+
+
+def _user_key(value: Any) -> str | None:
+    """A user id as the CLI logs and matches it: missing -> None, 5.0 -> "5", text stripped."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer():
+            value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+class LogWriter:
+    """Writes prediction log rows from a background thread, one transaction per batch.
+
+    A plain prediction's answer does not wait for its log row (a commit per request would cost
+    more than the prediction); rows reach MLPredictionLog within ``interval`` seconds.
+    """
+
+    def __init__(self, db: Any, interval: float = 0.2, max_batch: int = 50_000) -> None:
+        self._db = db
+        self._interval = interval
+        self._max_batch = max_batch
+        self._pending: list[tuple[dict[str, Any], list[Any], list[Any]]] = []
+        self._queued = 0
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self.written = 0
+
+    def add(self, common: dict[str, Any], predictions: list[Any], user_ids: list[Any]) -> None:
+        """Queue one row per prediction (``common`` holds the shared columns); rows are built in the writer."""
+        with self._lock:
+            self._pending.append((common, predictions, user_ids))
+            self._queued += len(predictions)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mlcore-predlog", daemon=True)
+                self._thread.start()
+            if self._queued >= self._max_batch:
+                self._wake.set()
+
+    def flush(self) -> int:
+        """Write what is queued now (also called by close and by tests); returns rows written."""
+        from mlcore.registry import insert_prediction_logs
+
+        with self._lock:
+            pending, self._pending, self._queued = self._pending, [], 0
+        rows = [dict(common, prediction=p, user_id=u) for common, preds, users in pending
+                for p, u in zip(preds, users)]
+        if rows:
+            try:
+                insert_prediction_logs(self._db, rows)
+                self.written += len(rows)
+            except Exception:  # noqa: BLE001 - a lost log batch must not stop serving
+                log.exception("could not write %d prediction log rows", len(rows))
+        return len(rows)
+
+    def _run(self) -> None:
+        while not self._stop:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            self.flush()
+
+    def close(self) -> None:
+        self._stop = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+        self.flush()
+
+
+class ModelServer:
+    """Predicts with cached models of one workspace; thread-safe."""
+
+    def __init__(self, workspace: Any, *, check_interval: float = 0.5, max_loaded: int = 16,
+                 max_rows: int = 100_000) -> None:
+        self._ws = workspace
+        self._check_interval = check_interval
+        self._max_loaded = max_loaded
+        self.max_rows = max_rows
+        self._pipelines: OrderedDict[str, tuple[Any, Any, Any]] = OrderedDict()  # id -> (pipeline, schema, checker)
+        self._load_lock = threading.Lock()
+        self._check_lock = threading.Lock()
+        self._lookups = _Lookups(None, {}, {})
+        self._checked_at = 0.0
+        self.log_writer = LogWriter(workspace.db)
+
+    def close(self) -> None:
+        self.log_writer.close()
+
+    # -- freshness --------------------------------------------------------------------
+    def _fresh(self) -> _Lookups:
+        """The current lookups; re-read the change stamp when ``check_interval`` has passed."""
+        now = time.monotonic()
+        if now - self._checked_at < self._check_interval:
+            return self._lookups
+        if not self._check_lock.acquire(blocking=False):
+            return self._lookups  # another thread is checking right now
+        try:
+            from mlcore.registry import change_stamp
+
+            stamp = change_stamp(self._ws.db)
+            if stamp != self._lookups.stamp:
+                self._lookups = _Lookups(stamp, {}, {})  # one assignment: readers see old or new, never half
+            self._checked_at = time.monotonic()
+        finally:
+            self._check_lock.release()
+        return self._lookups
+
+    def invalidate(self) -> None:
+        """Forget which version a name or test points at (after a promote or rollback here)."""
+        self._lookups = _Lookups(None, {}, {})
+        self._checked_at = 0.0
+
+    # -- resolving --------------------------------------------------------------------
+    def _version(self, key: str, lookups: _Lookups) -> "ModelVersionInfo":
+        info = lookups.keys.get(key)
+        if info is None:
+            info = self._ws.get_model(key)
+            lookups.keys[key] = info
+        return info
+
+    def _production(self, name: str, lookups: _Lookups) -> "ModelVersionInfo":
+        key = f"{name}\0production"
+        info = lookups.keys.get(key)
+        if info is None:
+            info = self._ws.production_model(name)
+            lookups.keys[key] = info
+        return info
+
+    def _ab_test(self, name: str, lookups: _Lookups) -> "ABTestInfo":
+        test = lookups.ab_tests.get(name)
+        if test is None:
+            test = self._ws.get_ab_test(name)
+            lookups.ab_tests[name] = test
+        return test
+
+    def load(self, info: "ModelVersionInfo") -> LoadedModel:
+        """The loaded pipeline of a version: read and checksum-verified once, then kept."""
+        cached = self._pipelines.get(info.id)
+        if cached is None:
+            with self._load_lock:
+                cached = self._pipelines.get(info.id)
+                if cached is None:
+                    from mlcore.deployment import InputSchema
+                    from mlcore.server.rowcheck import RowChecker
+
+                    pipeline, _ = self._ws.load_model(info.id)
+                    schema = InputSchema.from_dict(info.input_schema) if info.input_schema else None
+                    cached = (pipeline, schema, RowChecker(schema) if schema is not None else None)
+                    self._pipelines[info.id] = cached
+                    while len(self._pipelines) > self._max_loaded:
+                        self._pipelines.popitem(last=False)
+        return LoadedModel(info, *cached)
+
+    def resolve(self, model_id: str | None = None, model_name: str | None = None,
+                ab_test_name: str | None = None, user_id: Any = None) -> tuple[LoadedModel, "ABTestInfo | None", str | None]:
+        """(model, A/B test or None, arm or None) for a request."""
+        lookups = self._fresh()
+        test, arm = None, None
+        if ab_test_name:
+            from mlcore.deployment import assign_arm
+
+            test = self._ab_test(ab_test_name, lookups)
+            if test.status != "running":
+                raise ConflictError(f"A/B test {test.name!r} is stopped; predict with a model instead.")
+            arm = assign_arm(test.salt, _user_key(user_id), test.split_ratio)
+            info = self._version(test.model_a_id if arm == "A" else test.model_b_id, lookups)
+        elif model_id:
+            info = self._version(model_id, lookups)
+        elif model_name:
+            info = self._production(model_name, lookups)
+        else:
+            raise ConfigError("Say which model predicts: model_id, model_name (its production version) "
+                              "or ab_test_name.")
+        return self.load(info), test, arm
+
+    # -- predicting -------------------------------------------------------------------
+    def predict_frame(self, model: LoadedModel, frame: "pd.DataFrame", source: str = "request",
+                      checked: bool = False) -> tuple["pd.DataFrame", list[str], float]:
+        """(prediction frame, schema warnings, milliseconds per row) — schema-checked like file prediction
+        (``checked``: the frame already passed the one-row fast path)."""
+        from mlcore.deployment import predict_frame
+        from mlcore.deployment import check_frame
+
+        if len(frame) > self.max_rows:
+            raise DataValidationError(f"{len(frame)} rows in one call; this server accepts at most "
+                                      f"{self.max_rows} (split the rows, or start it with a larger --max-rows).")
+        if len(frame) == 0:
+            raise DataValidationError("No rows to predict.")
+        warnings: list[str] = []
+        if model.schema is not None and not checked:
+            result = check_frame(frame, model.schema, source=source)
+            frame, warnings = result.frame, list(result.warnings)
+        t0 = time.perf_counter()
+        out = predict_frame(model.pipeline, frame, threshold=model.info.threshold)
+        per_row = (time.perf_counter() - t0) * 1000 / len(frame)
+        return out, warnings, per_row
+
+    def log(self, model: LoadedModel, out: "pd.DataFrame", test: "ABTestInfo | None", arm: str | None,
+            user_ids: list[Any], latency_ms: float, wait: bool = True) -> list[int] | None:
+        """One MLPredictionLog row per prediction: written now (ids returned) or queued (``wait=False``)."""
+        from mlcore.registry import utcnow
+        from mlcore.registry import insert_prediction_logs
+
+        preds = out["prediction"].tolist()  # Python scalars already (bool, int, float, str)
+        common = {"model_version_id": model.info.id, "ab_test_id": test.id if test else None, "arm": arm,
+                  "latency_ms": latency_ms, "created_at": utcnow()}
+        first = user_ids[0] if user_ids else None
+        if user_ids.count(first) == len(user_ids):  # one user for every row (a JSON request): convert once
+            keys = [_user_key(first)] * len(preds)
+        else:
+            keys = [_user_key(u) for u in user_ids]
+        if not wait:
+            self.log_writer.add(common, preds, keys)
+            return None
+        rows = [dict(common, prediction=p, user_id=u) for p, u in zip(preds, keys)]
+        return insert_prediction_logs(self._ws.db, rows)
+
+    def predict(self, features: Any, *, model_id: str | None = None, model_name: str | None = None,
+                ab_test_name: str | None = None, user_id: Any = None) -> dict[str, Any]:
+        """The seed's /models/predict answer for ``features`` (see :func:`to_frame`, or a DataFrame)."""
+        model, test, arm = self.resolve(model_id, model_name, ab_test_name, user_id)
+        fast = model.checker.frame(features) if isinstance(features, dict) and model.checker is not None else None
+        if fast is not None:
+            out, warnings, per_row = self.predict_frame(model, fast, checked=True)
+        else:
+            out, warnings, per_row = self.predict_frame(model, to_frame(features))
+        # an A/B prediction's ids come back at once (outcomes are matched to them); others are queued
+        ids = self.log(model, out, test, arm, [user_id] * len(out), per_row, wait=test is not None)
+        proba_cols = [c for c in out.columns if c.startswith("proba_")]
+        info = model.info
+        return {
+            "status": "success", "model_id": info.id, "model_name": info.name, "version": info.version,
+            "arm": arm, "ab_test_name": test.name if test else None,
+            "prediction": out["prediction"].tolist(),
+            "prediction_proba": out[proba_cols].to_numpy().tolist() if proba_cols else None,
+            "classes": [_plain(c) for c in model.pipeline.classes_] if proba_cols else None,
+            "prediction_ids": ids, "warnings": warnings,
+        }
+
+    def predict_table(self, frame: "pd.DataFrame", *, model_id: str | None = None, model_name: str | None = None,
+                      ab_test_name: str | None = None, user_column: str | None = None,
+                      source: str = "upload") -> tuple["pd.DataFrame", dict[str, Any]]:
+        """Input columns plus prediction (and proba_*, and arm for an A/B test) for every row of a table."""
+        import numpy as np
+        import pandas as pd
+
+        if user_column and user_column not in frame.columns:
+            raise DataValidationError(f"{source}: no user-id column {user_column!r}; columns are "
+                                      f"{list(map(str, frame.columns))}.")
+        if not ab_test_name:
+            model, _, _ = self.resolve(model_id, model_name)
+            preds, warnings, per_row = self.predict_frame(model, frame, source)
+            # like Workspace.predict_file: a plain file prediction is not logged row by row (A/B rows are)
+            out = pd.concat([frame.reset_index(drop=True), preds.reset_index(drop=True)], axis=1)
+            return out, {"model_id": model.info.id, "model_name": model.info.name, "version": model.info.version,
+                         "rows": len(out), "warnings": warnings}
+        if len(frame) > self.max_rows:
+            raise DataValidationError(f"{len(frame)} rows in one call; this server accepts at most {self.max_rows}.")
+        users = list(frame[user_column]) if user_column else [None] * len(frame)
+        arms = np.array([self.resolve(ab_test_name=ab_test_name, user_id=u)[2] for u in users], dtype=object)
+        parts, warnings, logs = [], [], []
+        for arm in ("A", "B"):
+            mask = arms == arm
+            if not mask.any():
+                continue
+            first = int(np.flatnonzero(mask)[0])
+            model, test, _ = self.resolve(ab_test_name=ab_test_name, user_id=users[first])
+            preds, w, per_row = self.predict_frame(model, frame[mask], source)
+            preds["arm"] = arm
+            preds["model_version"] = f"{model.info.name}:{model.info.version}"
+            parts.append(preds)
+            warnings += w
+            logs.append((model, preds, test, arm, [users[i] for i in np.flatnonzero(mask)], per_row))
+        preds = pd.concat(parts).loc[frame.index]
+        for args in logs:  # logged once every row was predicted
+            self.log(*args)
+        out = pd.concat([frame.reset_index(drop=True), preds.reset_index(drop=True)], axis=1)
+        return out, {"ab_test_name": ab_test_name, "rows": len(out), "warnings": sorted(set(warnings)),
+                     "arms": {a: int((arms == a).sum()) for a in ("A", "B")}}
