@@ -78,7 +78,7 @@ def switches() -> int:
 
 def raw_fit(name: str, params: dict, X, y, Xv, yv, n_jobs: int | None) -> tuple[float, int]:
     """One raw library fit of the catalog estimator with the evaluation monitoring needs: (seconds, switches)."""
-    from mlcore.models import get_algorithm
+    from mlcore.models import get_algorithm, resolve_n_jobs
 
     est = get_algorithm(name, "classification").build(params, seed=0, n_jobs=n_jobs)
     est = getattr(est, "estimator", est) if name == "xgboost" else est  # unwrap the label encoder
@@ -91,9 +91,12 @@ def raw_fit(name: str, params: dict, X, y, Xv, yv, n_jobs: int | None) -> tuple[
             warnings.filterwarnings("ignore", message=".*eval_set.*deprecated.*")
             est.fit(X, y, eval_set=[(X, y), (Xv, yv)], eval_names=["train", "validation"], eval_metric=["error"])
     elif name == "hist_gradient_boosting":
+        from threadpoolctl import threadpool_limits
+
         est.set_params(early_stopping=True, scoring="loss", n_iter_no_change=int(est.max_iter) + 1,
                        validation_fraction=None)
-        est.fit(X, y, X_val=Xv, y_val=yv)
+        with threadpool_limits(limits=resolve_n_jobs(n_jobs), user_api="openmp"):  # HGB takes no n_jobs
+            est.fit(X, y, X_val=Xv, y_val=yv)
     else:  # a forest: what a script runs (the monitor's per-chunk scoring is its own cost)
         est.fit(X, y)
     return time.perf_counter() - t, switches() - v0

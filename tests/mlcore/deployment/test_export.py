@@ -298,13 +298,21 @@ def test_onnx_parity_for_every_catalog_algorithm(tmp_path, task):
 
     X, y = _project_frame(300)
     target = y if task == "classification" else X["b"] * 2.0 + np.random.default_rng(0).normal(size=len(X))
-    failures = {}
+    failures, refused = {}, {}
     for spec in list_algorithms(task):
         pipe = Pipeline([("prep", build_preprocessor(PrepRecipe(), X, task)), ("model", spec.build(seed=0))])
         pipe.fit(X, target)
-        report = export_onnx(pipe, X, tmp_path / f"{spec.name}.onnx", task=task)
+        try:
+            report = export_onnx(pipe, X, tmp_path / f"{spec.name}.onnx", task=task)
+        except ConfigError as exc:
+            refused[spec.name] = str(exc)
+            continue
         if not report["ok"]:
             failures[spec.name] = report["warning"]
+    # skl2onnx's HistGradientBoosting converter breaks on the installed onnx (a boolean where an int
+    # list is expected): the export is refused with a message naming the step
+    assert set(refused) <= {"hist_gradient_boosting"}, refused
+    assert all("could not be converted" in m for m in refused.values())
     # k-nearest neighbours: rows with equidistant k-th neighbours (imputed duplicates here) are broken
     # differently by onnxruntime's TopK; the report flags it, which is what matters
     assert set(failures) <= {"knn"}, failures
