@@ -45,7 +45,7 @@ def test_cancel_returns_the_partial_outcome_built_from_what_the_job_reported(wor
             run.metric(i, "accuracy", 0.5 + i / 100, "validation")
         raise AssertionError("not cancelled")
 
-    ctx = RecordingContext(cancel_when=lambda c: len(c.events) >= 4)
+    ctx = RecordingContext(cancel_when=lambda c: sum(kind == "trial" for kind, _ in c.events) >= 4)
     outcome = workspace.runner.outcome("custom", {}, body, ctx=ctx,
                                        partial=lambda run: {"trials": run.events_of("trial")})
     assert outcome.status == "cancelled" and outcome.result is None
@@ -96,3 +96,10 @@ def test_every_job_kind_gets_a_row(workspace, trained, tmp_path):
     assert predicted.rows == 7 and len(predicted.frame) == 7 and "frame" not in kinds["predict-file"].results
     assert kinds["export"].results["path"] == exported.path and exported["format"] == "card"
     assert kinds["evaluate"].results["source"]["id"] == model.id
+
+
+def test_a_job_announces_its_id_before_its_body_runs(workspace):
+    seen = []
+    ctx = RecordingContext()
+    result = workspace.runner.outcome("custom", {}, lambda run: seen.append(list(ctx.events)) or {}, ctx=ctx)
+    assert seen == [[("job_started", {"job_id": result.job_id, "job_kind": "custom"})]]
