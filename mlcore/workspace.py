@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlcore._ws_datasets import DatasetOps
 from mlcore._ws_deploy import DeploymentOps
@@ -23,6 +24,10 @@ from mlcore._ws_selection import SelectionOps
 from mlcore._ws_training import TrainingOps
 from mlcore.paths import resolve_home
 from mlcore.registry.db import Database
+
+if TYPE_CHECKING:
+    from mlcore.jobs import JobContext
+    from mlcore.registry.entities import JobInfo
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,15 @@ class Workspace(DatasetOps, PreparationOps, TrainingOps, SelectionOps, RegistryO
         url = db_url or os.environ.get("MLWB_DB_URL") or f"sqlite:///{db_path}"
         self.db = Database(url, db_path if url.startswith("sqlite") else None)
         self._mark_interrupted_jobs()
+
+    def automl(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
+               time_budget: float = 60, metric: str | None = None, seed: int = 42, recipe: str | None = None,
+               test_size: float = 0.2, ctx: "JobContext | None" = None) -> "JobInfo":
+        """Best model in one click: AutoML under ``time_budget`` seconds as an "automl" job (mlcore._automl_job)."""
+        from mlcore._automl_job import run_automl_job
+
+        return run_automl_job(self, dataset_id, target_column, task_type, time_budget, metric, seed, recipe,
+                              test_size, ctx)
 
     @property
     def optuna_storage(self) -> str:

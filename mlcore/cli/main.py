@@ -18,7 +18,7 @@ def _extra_groups() -> list:
     import importlib
 
     out = []
-    for name in ("commands_select", "commands_evaluate", "commands_registry", "commands_demo"):
+    for name in ("commands_select", "commands_automl", "commands_evaluate", "commands_registry", "commands_demo"):
         try:
             out.append(importlib.import_module(f"mlcore.cli.{name}"))
         except ModuleNotFoundError as exc:

@@ -120,9 +120,10 @@ def _lightgbm(v: dict, *, seed: int, n_jobs: int, task: str) -> Any:
 
 
 def _lgbm_spec(task: str) -> AlgorithmSpec:
+    # 1000 rounds at 0.05 is a ceiling: early stopping (on by default) picks the number of rounds
     params = [
-        _n_estimators(300),
-        _learning_rate(),
+        _n_estimators(1000),
+        _learning_rate(0.05),
         ParamSpec("num_leaves", "int", 31, 2, 1024, log=True, help="Maximum leaves per tree."),
         ParamSpec("max_depth", "int", -1, -1, 64, help="Maximum tree depth; -1 = unlimited."),
         ParamSpec("min_child_samples", "int", 20, 1, 500, log=True, help="Minimum rows in a leaf."),
@@ -145,6 +146,40 @@ def _lgbm_spec(task: str) -> AlgorithmSpec:
                 "reg_alpha": _ALPHA_SEARCH,
                 "reg_lambda": ParamSpec("reg_lambda", "float", 1e-8, 1e-8, 10.0, log=True)},
         grid={"n_estimators": [100, 300], "learning_rate": [0.05, 0.1], "num_leaves": [15, 31]},
+    )
+
+
+# -- histogram gradient boosting (scikit-learn) ---------------------------------------
+def _hist_gradient_boosting(v: dict, *, seed: int, n_jobs: int, task: str) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cls = HistGradientBoostingClassifier if task == CLS else HistGradientBoostingRegressor
+    return cls(**v, random_state=seed)
+
+
+def _hgb_spec(task: str) -> AlgorithmSpec:
+    params = [
+        ParamSpec("max_iter", "int", 100, 10, 5000, log=True, help="Number of boosting rounds."),
+        _learning_rate(),
+        ParamSpec("max_leaf_nodes", "int", 31, 2, 1024, log=True, help="Maximum leaves per tree."),
+        _max_depth_nullable(),
+        ParamSpec("min_samples_leaf", "int", 20, 1, 500, log=True, help="Minimum rows in a leaf."),
+        ParamSpec("l2_regularization", "float", 0.0, 0.0, 100.0, help="L2 regularisation on leaf values."),
+        ParamSpec("max_features", "float", 1.0, 0.1, 1.0, help="Fraction of features considered at each split."),
+        ParamSpec("early_stopping", "choice", "auto", choices=("auto", True, False),
+                  help="Stop on an internal 10 % validation slice ('auto': on above 10 000 rows)."),
+    ]
+    if task == CLS:
+        params.append(_class_weight())
+    return make_spec(
+        "hist_gradient_boosting", task, "Hist Gradient Boosting", params, _hist_gradient_boosting,
+        Abilities(probabilities=task == CLS, handles_missing=True, class_weight=task == CLS),
+        search={"max_iter": ParamSpec("max_iter", "int", 100, 50, 1000, log=True),
+                "learning_rate": ParamSpec("learning_rate", "float", 0.1, 0.01, 0.5, log=True),
+                "max_leaf_nodes": ParamSpec("max_leaf_nodes", "int", 31, 8, 128, log=True),
+                "min_samples_leaf": ParamSpec("min_samples_leaf", "int", 20, 2, 100, log=True),
+                "l2_regularization": ParamSpec("l2_regularization", "float", 1e-3, 1e-3, 10.0, log=True)},
+        grid={"learning_rate": [0.05, 0.1], "max_leaf_nodes": [15, 31]},
     )
 
 
@@ -243,5 +278,6 @@ def tree_specs() -> list[AlgorithmSpec]:
     """Every tree-based entry for both tasks."""
     out = []
     for task in (CLS, REG):
-        out += [_rf_spec(task), _xgb_spec(task), _lgbm_spec(task), _dt_spec(task), _gb_spec(task), _ada_spec(task)]
+        out += [_rf_spec(task), _xgb_spec(task), _lgbm_spec(task), _hgb_spec(task), _dt_spec(task), _gb_spec(task),
+                _ada_spec(task)]
     return out
