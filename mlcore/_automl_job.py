@@ -59,6 +59,7 @@ def _automl_body(ws: Any, tap: JobContext, job_id: str, frame: Any, target: str,
 
     from mlcore.artifacts import save_artifact
     from mlcore.deployment.schema import build_schema
+    from mlcore.evaluation import evaluate_pipeline  # noqa: F401 - imported now, inside the search's share
     from mlcore.training.run import _evaluate_splits
     from mlcore.tuning._cv import jsonable
     from mlcore.tuning.automl import run_automl
@@ -67,7 +68,7 @@ def _automl_body(ws: Any, tap: JobContext, job_id: str, frame: Any, target: str,
     X_train, y_train = X_all.iloc[split.train_index], y_all.iloc[split.train_index]
     X_test, y_test = X_all.iloc[split.test_index], y_all.iloc[split.test_index]
     # what follows the search (test evaluation, saving) gets a slice of the budget too
-    after = 0.5 + 0.04 * budget + 2e-5 * len(X_test)
+    after = 1.0 + 0.04 * budget + 2e-5 * len(X_test)
     search_budget = max(1.0, budget - (time.perf_counter() - t0) - after)
     result = run_automl(X_train, y_train, task, time_budget=search_budget, metric=metric, seed=seed, recipe=recipe,
                         ctx=tap.sub(0.0, 0.92))
