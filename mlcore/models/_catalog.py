@@ -11,10 +11,10 @@ TASKS = ("classification", "regression")
 
 # the order the GUI lists them in (the default first, then the seed's order, then ensembles)
 _ORDER = {
-    "classification": ["lightgbm", "random_forest", "xgboost", "hist_gradient_boosting", "logistic", "svm", "decision_tree", "knn",
-                       "naive_bayes", "gradient_boosting", "adaboost"],
-    "regression": ["lightgbm", "random_forest", "xgboost", "hist_gradient_boosting", "ridge", "lasso", "elasticnet", "svr",
-                   "decision_tree", "knn", "gradient_boosting", "adaboost"],
+    "classification": ["lightgbm", "random_forest", "xgboost", "hist_gradient_boosting", "logistic", "svm",
+                       "decision_tree", "knn", "naive_bayes", "gradient_boosting", "adaboost"],
+    "regression": ["lightgbm", "random_forest", "xgboost", "hist_gradient_boosting", "ridge", "lasso", "elasticnet",
+                   "svr", "decision_tree", "knn", "gradient_boosting", "adaboost"],
 }
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from mlcore.training.config import TrainConfig
 
 # algorithms whose n_estimators is a number of boosting rounds that early stopping chooses
-ROUND_SCALED = frozenset({"xgboost", "lightgbm", "gradient_boosting", "adaboost", "hist_gradient_boosting"})
+ROUND_SCALED = frozenset({"xgboost", "lightgbm", "gradient_boosting", "adaboost"})
 
 
 def refit_on_train_and_validation(spec: "AlgorithmSpec", params: dict[str, Any], recipe: "PrepRecipe", task: str,
@@ -44,8 +44,9 @@ def refit_on_train_and_validation(spec: "AlgorithmSpec", params: dict[str, Any],
         y_fit = pd.concat([y_train, y_val[keep_val]])
     params = dict(params)
     best = summary.get("best_iteration")
-    rounds_name = "max_iter" if spec.name == "hist_gradient_boosting" else "n_estimators"
-    scaled = config.early_stopping and spec.name in ROUND_SCALED and best
+    rounds_name = "n_estimators"
+    scaled = (config.early_stopping and spec.name in ROUND_SCALED and summary.get("mode") == "iterations"
+              and best)
     ratio = len(X_fit) / max(1, len(X_train))
     if scaled:
         p = spec.param(rounds_name)

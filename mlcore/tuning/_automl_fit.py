@@ -22,7 +22,8 @@ from mlcore.tuning._automl_space import BOOSTERS, build_estimator
 
 PREP_OF = {"linear": "linear"}  # every other family uses the tree preparation
 ES_FRACTION = 0.1
-FOREST_CHUNK = 50
+FOREST_CHUNK = 25
+HGB_CHUNK = 50
 
 
 class OutOfTime(Exception):
@@ -143,14 +144,20 @@ def _fit_booster(family: str, est: Any, X: np.ndarray, y: np.ndarray, es: np.nda
             raise stop["why"]
         return est, int(est.get_booster().num_boosted_rounds())
 
-    # sklearn's HistGradientBoosting: early stopping on the given rows; not interruptible mid-fit
-    est.set_params(max_iter=min(int(est.max_iter), 1000))
-    if es_X is not None:
-        est.set_params(early_stopping=True, n_iter_no_change=min(patience, 50))
-        est.fit(fit_X, fit_y, X_val=es_X, y_val=es_y)
-    else:
-        est.fit(fit_X, fit_y)
-    _check(ctx, deadline)
+    # sklearn's HistGradientBoosting: early stopping on the given rows, grown in warm-started chunks of
+    # rounds so that the clock and the cancel flag are checked between chunks
+    total = min(int(est.max_iter), 1000)
+    kw = {} if es_X is None else {"X_val": es_X, "y_val": es_y}
+    est.set_params(warm_start=True, early_stopping=es_X is not None, n_iter_no_change=min(patience, 50))
+    done = 0
+    while done < total:
+        done = min(total, done + HGB_CHUNK)
+        est.set_params(max_iter=done)
+        est.fit(fit_X, fit_y, **kw)
+        _check(ctx, deadline)
+        if est.n_iter_ < done:  # stopped early
+            break
+    est.set_params(warm_start=False)
     return est, int(est.n_iter_)
 
 

@@ -254,7 +254,7 @@ def _prepare_folds(search: _Search, recipe: Any, families: set[str]) -> None:
     search.bounds = [(int(a), int(b)) for a, b in zip(np.concatenate([[0], ends[:-1]]), ends)]
 
 
-UNSTOPPABLE = ("hist_gradient_boosting", "linear")
+UNSTOPPABLE = ("linear",)
 
 
 def _cost_estimate(search: _Search, family: str) -> float:
@@ -353,6 +353,15 @@ def _finish(search: _Search, folds_used: list[Fold], classes: np.ndarray, featur
     return model, final_score, len(picks) > 1, ensemble
 
 
+def _import_libraries(families: tuple[str, ...]) -> None:
+    import importlib
+
+    modules = {"lightgbm": "lightgbm", "xgboost": "xgboost", "hist_gradient_boosting": "sklearn.ensemble",
+               "extra_trees": "sklearn.ensemble", "random_forest": "sklearn.ensemble", "linear": "sklearn.linear_model"}
+    for name in sorted({modules[f] for f in families}):
+        importlib.import_module(name)
+
+
 def run_automl(X: Any, y: Any, task: str | None = None, time_budget: float = 60.0, metric: str | None = None,
                seed: int = 0, recipe: Any = None, ctx: JobContext | None = None, *, n_jobs: int | None = None,
                families: list[str] | tuple[str, ...] | None = None, max_trials: int | None = None) -> AutoMLResult:
@@ -389,6 +398,7 @@ def run_automl(X: Any, y: Any, task: str | None = None, time_budget: float = 60.
     budget = float(time_budget)
     workers = int(n_jobs) if n_jobs else 1  # threads fight on a busy 2-core machine: one per fit
 
+    _import_libraries(chosen)  # a first import takes seconds on a busy machine: before any fit starts
     search = _Search(X, y_arr, task, metric, n_classes, seed, workers, ctx, t0, budget)
     folds, validation = _make_folds(X, y_arr, task, seed, ctx)
     search.folds = folds
