@@ -279,7 +279,7 @@ def _search(search: _Search, families: set[str], deadline: float, max_trials: in
     at_size = 0
     while max_trials is None or len(search.rows) < max_trials:
         now = time.perf_counter()
-        if now >= deadline:
+        if now >= deadline and (search.fits or now >= deadline + 0.25 * search.budget):
             break
         if large and not queue and at_size >= 4 and sample_size < n_train:
             best = search.best_row()
@@ -299,11 +299,11 @@ def _search(search: _Search, families: set[str], deadline: float, max_trials: in
             if nxt is None:
                 break
             family, config = nxt
-        if family in UNSTOPPABLE and _cost_estimate(search, family) > (deadline - now):
+        if search.fits and family in UNSTOPPABLE and _cost_estimate(search, family) > (deadline - now):
             continue  # would overrun and cannot be stopped mid-fit
         sample = np.sort(order[:sample_size]) if sample_size < n_train else None
         # the first candidate always gets a chance, even on a budget too short for it
-        limit = deadline if search.rows else deadline + 0.5 * (deadline - search.t0)
+        limit = deadline if search.fits else max(deadline, now + 0.25 * search.budget + 1.0)
         try:
             search.run_trial(family, config, limit, sample)
         except OutOfTime:

@@ -103,3 +103,14 @@ def test_regression_default_metric_is_r2_and_hgb_members_refuse_onnx_clearly(tmp
     assert result.model.predict(X.iloc[:3]).shape == (3,)
     with pytest.raises(ConfigError, match="ONNX export is not possible"):
         export_onnx(result.model, X.iloc[:20], tmp_path / "m.onnx", task="regression")
+
+
+def test_sdk_model_selector_auto_sets_the_best_model(small):
+    from mlcore.sdk import ModelSelector
+
+    X, y = small
+    selector = ModelSelector("classification", seed=0)
+    out = selector.auto(X, y, time_budget=5, metric="accuracy")
+    assert out["metric"] == "accuracy" and out["leaderboard"]
+    assert selector.best_model is out["best_model"] and selector.best_model_name == "automl"
+    assert (selector.best_model.predict(X) == y.to_numpy()).mean() > 0.8
