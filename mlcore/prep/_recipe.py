@@ -8,11 +8,11 @@ from typing import Any
 
 from mlcore.errors import ConfigError
 
-NUMERIC_IMPUTATIONS = ("mean", "median", "most_frequent", "constant")
+NUMERIC_IMPUTATIONS = ("mean", "median", "most_frequent", "constant", "none")  # none: trees see the gaps
 CATEGORICAL_IMPUTATIONS = ("most_frequent", "constant")
 ENCODINGS = ("onehot", "ordinal", "frequency")
 HIGH_CARDINALITY_ENCODINGS = ("frequency", "ordinal")
-DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "minute", "dayofyear", "quarter")
+DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "minute", "dayofyear", "quarter", "days")
 SCALINGS = ("standard", "minmax", "robust", "none")
 SELECTION_METHODS = ("correlation", "mutual_info", "rfe", "tree_importance", "statistical", "chi2")
 OUTLIER_METHODS = ("iqr", "zscore", "none")
@@ -37,13 +37,13 @@ class PrepRecipe:
     """
 
     numeric_imputation: str = "median"
-    categorical_imputation: str = "most_frequent"
+    categorical_imputation: str = "constant"  # a missing value is a level of its own ("missing")
     fill_value_numeric: float = 0.0
     fill_value_categorical: str = "missing"
     encoding: str = "onehot"
-    high_cardinality_encoding: str = "frequency"
+    high_cardinality_encoding: str = "ordinal"  # keeps each level's identity (trees split on it)
     max_onehot_levels: int = 20
-    datetime_parts: list[str] = field(default_factory=lambda: ["year", "month", "day", "weekday", "hour"])
+    datetime_parts: list[str] = field(default_factory=lambda: ["year", "month", "day", "weekday", "hour", "days"])
     scaling: str = "standard"
     feature_selection: str | None = None
     n_features: int | None = None

@@ -42,6 +42,24 @@ class Fold:
     y_train: np.ndarray | None = None
     y_valid: np.ndarray | None = None
     es_rows: np.ndarray | None = None  # positions (within train) of the early-stopping rows
+    categorical: np.ndarray | None = None  # tree columns holding ordinal codes of many-level text
+
+
+def categorical_mask(prep: Any, X: np.ndarray) -> np.ndarray | None:
+    """Which prepared columns are ordinal codes of many-level text (HistGradientBoosting splits them natively)."""
+    if "select" in getattr(prep, "named_steps", {}):
+        return None
+    columns = prep.named_steps["columns"]
+    where = getattr(columns, "output_indices_", {}).get("high_cardinality")
+    if where is None or where.stop <= where.start:
+        return None
+    encoder = columns.named_transformers_["high_cardinality"].named_steps.get("encode")
+    if type(encoder).__name__ != "OrdinalEncoder":
+        return None
+    mask = np.zeros(X.shape[1], dtype=bool)
+    for k, levels in zip(range(where.start, where.stop), encoder.categories_):
+        mask[k] = len(levels) < 250  # HistGradientBoosting's limit on the levels of one feature
+    return mask if mask.any() else None
 
 
 @dataclass
@@ -199,6 +217,8 @@ def fit_candidate(family: str, config: dict[str, Any], folds: list[Fold], task: 
                 es = np.searchsorted(sub, es)
             X, y = X[sub], y[sub]
         est = build_estimator(family, config, task, seed + i, n_jobs, n_classes)
+        if family == "hist_gradient_boosting" and fold.categorical is not None:
+            est.set_params(categorical_features=fold.categorical)
         t0 = time.perf_counter()
         if family in BOOSTERS:
             est, n = _fit_booster(family, est, X, y, es, ctx, deadline)

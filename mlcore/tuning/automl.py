@@ -26,7 +26,8 @@ import numpy as np
 from mlcore.errors import DataValidationError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
 from mlcore.tuning._automl_ensemble import build_voting, caruana, fold_score_stats, score_predictions
-from mlcore.tuning._automl_fit import PREP_OF, CandidateFit, Fold, OutOfTime, early_stopping_rows, fit_candidate
+from mlcore.tuning._automl_fit import (PREP_OF, CandidateFit, Fold, OutOfTime, categorical_mask, early_stopping_rows,
+                                      fit_candidate)
 from mlcore.tuning._automl_space import FAMILY_LABELS, SPACES, describe, neighbour, portfolio
 
 __all__ = ["AutoMLResult", "LeaderboardRow", "run_automl", "default_metric", "FAMILIES"]
@@ -232,7 +233,13 @@ def _prepare_folds(search: _Search, recipe: Any, families: set[str]) -> None:
     from mlcore.tuning._cv import take
 
     kinds = {PREP_OF.get(f, "tree") for f in families}
-    recipes = {"tree": recipe or PrepRecipe(scaling="none"), "linear": recipe or PrepRecipe()}
+    # trees: no scaling, missing numbers left for the trees to route (they learn where a gap goes), many-level
+    # text keeps its identity (ordinal codes), a missing text value is a level of its own, and dates keep
+    # their place on the time line
+    tree = PrepRecipe(scaling="none", numeric_imputation="none", high_cardinality_encoding="ordinal",
+                      categorical_imputation="constant",
+                      datetime_parts=["days", "year", "month", "day", "weekday", "hour"])
+    recipes = {"tree": recipe or tree, "linear": recipe or PrepRecipe(datetime_parts=["days", "month", "weekday"])}
     X, y = search.X, search.y
     for i, fold in enumerate(search.folds):
         search.ctx.check_cancelled()
@@ -246,6 +253,8 @@ def _prepare_folds(search: _Search, recipe: Any, families: set[str]) -> None:
             fold.preps[kind] = prep
             fold.X_train[kind] = np.asarray(prep.transform(X_tr), dtype=dtype)
             fold.X_valid[kind] = np.asarray(prep.transform(X_va), dtype=dtype)
+        if "tree" in fold.preps:
+            fold.categorical = categorical_mask(fold.preps["tree"], fold.X_train["tree"])
         fold.y_train, fold.y_valid = y[fold.train], y[fold.valid]
         fold.es_rows = early_stopping_rows(fold.y_train, search.task, search.seed + i)
         del X_tr, X_va
