@@ -1,4 +1,4 @@
-"""Model selection: comparison with corrected t-tests, grid/random/Optuna tuning, the SDK's ModelSelector.
+"""Model selection: comparison with corrected t-tests, grid/random/Optuna tuning, AutoML, the SDK's ModelSelector.
 
 Names load on first use so ``import mlcore.tuning`` imports neither scikit-learn nor Optuna.
 """
@@ -21,6 +21,8 @@ _LAZY = {
     "resolve_metric": "mlcore.tuning._metrics",
     "task_metrics": "mlcore.tuning._metrics",
     "ModelSelector": "mlcore.tuning.selector",
+    "run_automl": "mlcore.tuning.automl",
+    "AutoMLResult": "mlcore.tuning.automl",
 }
 
 __all__ = sorted(_LAZY)

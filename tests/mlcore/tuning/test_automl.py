@@ -114,3 +114,19 @@ def test_sdk_model_selector_auto_sets_the_best_model(small):
     assert out["metric"] == "accuracy" and out["leaderboard"]
     assert selector.best_model is out["best_model"] and selector.best_model_name == "automl"
     assert (selector.best_model.predict(X) == y.to_numpy()).mean() > 0.8
+
+
+def test_large_data_uses_a_holdout_and_grows_the_training_sample(monkeypatch):
+    import mlcore.tuning.automl as automl
+
+    # the thresholds scaled down so that 3000 rows behave like millions
+    monkeypatch.setattr(automl, "LARGE_ROWS", 1000)
+    monkeypatch.setattr(automl, "FIRST_SAMPLE", 300)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(3000, 4)), columns=list("abcd"))
+    y = X["a"] * 2 + X["b"] ** 2 + rng.normal(scale=0.3, size=3000)
+    result = run_automl(X, y, "regression", time_budget=120, seed=0, families=["linear", "lightgbm"], max_trials=8)
+    assert result.validation.startswith("holdout")
+    sizes = [r.train_rows for r in result.leaderboard]
+    assert sizes[0] == 300 and max(sizes) > 300  # early candidates on a sample, the leaders again on more rows
+    assert result.final_score > 0.8
