@@ -42,3 +42,11 @@ def test_cli_automl_prints_the_leaderboard_as_json(workspace, dataset, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["kind"] == "automl" and out["status"] == "completed"
     assert out["results"]["automl"]["metric"] == "accuracy"
+
+
+def test_cancelled_automl_job_keeps_the_best_so_far_and_deploys_it(workspace, dataset):
+    ctx = RecordingContext(cancel_when=lambda c: sum(k == "automl_trial" for k, _ in c.events) >= 2)
+    job = workspace.automl(dataset.id, time_budget=60, seed=1, ctx=ctx)
+    assert job.status == "completed" and job.results["training_summary"]["stopped_by_user"]
+    assert len(job.results["automl"]["leaderboard"]) == 2 and job.results["automl"]["cancelled"]
+    assert workspace.deploy(job.id, "kept").algorithm == "automl"
