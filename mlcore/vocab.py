@@ -145,11 +145,11 @@ MISSING_STRATEGIES = ("mean", "median", "mode", "drop", "forward_fill", "backwar
 OUTLIER_METHODS = ("iqr", "zscore", "none")
 OUTLIER_ACTIONS = ("remove", "clip")
 SCALINGS = ("standard", "minmax", "robust", "none")
-NUMERIC_IMPUTATIONS = ("mean", "median", "most_frequent", "constant")
+NUMERIC_IMPUTATIONS = ("mean", "median", "most_frequent", "constant", "none")  # none: trees see the gaps
 CATEGORICAL_IMPUTATIONS = ("most_frequent", "constant")
 ENCODINGS = ("onehot", "ordinal", "frequency")
 HIGH_CARDINALITY_ENCODINGS = ("frequency", "ordinal")
-DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "minute", "dayofyear", "quarter")
+DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "minute", "dayofyear", "quarter", "days")
 SELECTION_METHODS = ("correlation", "mutual_info", "rfe", "tree_importance", "statistical", "chi2")
 CLASS_WEIGHTS = (None, "balanced")
 CV_KINDS = ("auto", "kfold", "stratified", "timeseries", "group")
@@ -158,7 +158,7 @@ SPLITS = ("test", "validation", "train", "all")
 
 # -- registry and jobs ----------------------------------------------------------------
 MODEL_STATUSES = ("training", "staged", "production", "archived")
-JOB_KINDS = ("train", "compare", "tune", "evaluate", "predict-file", "export", "clean")
+JOB_KINDS = ("train", "compare", "tune", "automl", "evaluate", "predict-file", "export", "clean")
 # jobs that fit no model (kept off the Training tab's job list)
 UTILITY_JOB_KINDS = ("evaluate", "predict-file", "export", "clean")
 JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled", "interrupted")

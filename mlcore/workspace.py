@@ -15,7 +15,7 @@ import functools
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from mlcore.paths import resolve_home
 from mlcore.registry import Registry
@@ -33,6 +33,10 @@ from mlcore.service import (
     SelectionService,
     TrainingService,
 )
+
+if TYPE_CHECKING:
+    from mlcore.jobs import JobContext
+    from mlcore.registry import JobInfo
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,13 @@ class Workspace:
         self.prediction = PredictionService(self.models, self.registry.ab, runner)
         self.ab = ABService(self.models, self.registry.ab)
         runner.mark_interrupted()
+
+    def automl(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
+               time_budget: float = 60, metric: str | None = None, seed: int = 42, recipe: str | None = None,
+               test_size: float = 0.2, ctx: "JobContext | None" = None) -> "JobInfo":
+        """Best model in one click: AutoML under ``time_budget`` seconds as an "automl" job."""
+        return self.selection.automl(dataset_id, target_column, task_type, time_budget, metric, seed, recipe,
+                                     test_size, ctx)
 
     @property
     def optuna_storage(self) -> str:

@@ -6,6 +6,7 @@ import argparse
 
 from mlcore import vocab
 from mlcore.cli._common import emit, make_ctx, open_workspace, parse_json_option, table
+from mlcore.training import DEFAULT_ALGORITHM, DEFAULT_EARLY_STOPPING, DEFAULT_PATIENCE, DEFAULT_REFIT
 
 
 def register(sub, common) -> None:
@@ -13,7 +14,8 @@ def register(sub, common) -> None:
     p.add_argument("--dataset", required=True)
     p.add_argument("--target")
     p.add_argument("--task", choices=vocab.TASKS)
-    p.add_argument("--algorithm", required=True)
+    p.add_argument("--algorithm", default=DEFAULT_ALGORITHM,
+                   help=f"catalog name (default {DEFAULT_ALGORITHM}; see `mlcore algorithms`)")
     p.add_argument("--params", help="hyperparameters as JSON, e.g. '{\"n_estimators\": 200}'")
     p.add_argument("--test-size", type=float, default=0.2)
     p.add_argument("--validation-size", type=float, default=0.1)
@@ -21,8 +23,12 @@ def register(sub, common) -> None:
     p.add_argument("--time-column")
     p.add_argument("--scaling", choices=vocab.SCALINGS)
     p.add_argument("--feature-selection", metavar="METHOD:N", help="e.g. tree_importance:10")
-    p.add_argument("--early-stopping", action="store_true")
-    p.add_argument("--patience", type=int, default=10)
+    p.add_argument("--early-stopping", action=argparse.BooleanOptionalAction, default=DEFAULT_EARLY_STOPPING,
+                   help="stop boosting when the validation loss stops improving (default: on)")
+    p.add_argument("--patience", type=int, default=DEFAULT_PATIENCE,
+                   help=f"rounds without improvement before stopping (default {DEFAULT_PATIENCE})")
+    p.add_argument("--refit", action=argparse.BooleanOptionalAction, default=DEFAULT_REFIT,
+                   help="refit on train+validation with the rounds found, scaled to the rows (default: on)")
     p.add_argument("--class-weight", choices=["balanced"])
     p.add_argument("--recipe", help="name of a saved preparation recipe")
     p.add_argument("--prep", help="preparation options as JSON (override the recipe)")
@@ -79,7 +85,7 @@ def train_config_from_args(args: argparse.Namespace, dataset_id: str) -> dict:
         "test_size": args.test_size, "validation_size": args.validation_size, "stratify": args.stratify,
         "time_column": args.time_column, "scaling_method": args.scaling,
         "feature_selection": _feature_selection(args.feature_selection),
-        "early_stopping": args.early_stopping, "early_stopping_patience": args.patience,
+        "early_stopping": args.early_stopping, "early_stopping_patience": args.patience, "refit": args.refit,
         "class_weight": args.class_weight, "recipe": args.recipe,
         "preparation": parse_json_option(args.prep, "--prep"), "seed": args.seed,
     }
@@ -95,6 +101,8 @@ def describe_job(job) -> str:
         lines.append(f"  {summary.get('algorithm')} on {summary.get('task_type')}: "
                      f"{summary.get('n_iterations', '-')} iterations, best {summary.get('best_iteration', '-')}, "
                      f"stopped early: {summary.get('stopped_early')}, fit {summary.get('fit_seconds', 0):.2f}s")
+        if (summary.get("refit") or {}).get("scheme"):
+            lines.append(f"  {summary['refit']['scheme']}")
     for split, ev in (results.get("evaluation") or {}).items():
         metrics = ev.get("metrics", {})
         shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}

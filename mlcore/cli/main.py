@@ -8,6 +8,7 @@ import sys
 from typing import Sequence
 
 from mlcore.cli import (
+    commands_automl,
     commands_data,
     commands_demo,
     commands_evaluate,
@@ -18,8 +19,8 @@ from mlcore.cli import (
 )
 from mlcore.cli._common import fail, open_workspace  # noqa: F401 - open_workspace: re-exported
 
-GROUPS = [commands_data, commands_train, commands_select, commands_evaluate, commands_registry, commands_demo,
-          commands_serve]
+GROUPS = [commands_data, commands_train, commands_select, commands_automl, commands_evaluate, commands_registry,
+          commands_demo, commands_serve]
 
 
 def _common_options(suppress: bool) -> argparse.ArgumentParser:

@@ -9,12 +9,12 @@ from mlcore.models._spec import AlgorithmSpec
 
 TASKS = ("classification", "regression")
 
-# the order the GUI lists them in (the seed's order, then ensembles)
+# the order the GUI lists them in (the default first, then the seed's order, then ensembles)
 _ORDER = {
-    "classification": ["random_forest", "xgboost", "lightgbm", "logistic", "svm", "decision_tree", "knn",
-                       "naive_bayes", "gradient_boosting", "hist_gradient_boosting", "adaboost"],
-    "regression": ["random_forest", "xgboost", "lightgbm", "ridge", "lasso", "elasticnet", "svr",
-                   "decision_tree", "knn", "gradient_boosting", "hist_gradient_boosting", "adaboost"],
+    "classification": ["lightgbm", "random_forest", "xgboost", "hist_gradient_boosting", "logistic", "svm",
+                       "decision_tree", "knn", "naive_bayes", "gradient_boosting", "adaboost"],
+    "regression": ["lightgbm", "random_forest", "xgboost", "hist_gradient_boosting", "ridge", "lasso", "elasticnet",
+                   "svr", "decision_tree", "knn", "gradient_boosting", "adaboost"],
 }
 
 

@@ -120,9 +120,10 @@ def _lightgbm(v: dict, *, seed: int, n_jobs: int, task: str) -> Any:
 
 
 def _lgbm_spec(task: str) -> AlgorithmSpec:
+    # 1000 rounds at 0.05 is a ceiling: early stopping (on by default) picks the number of rounds
     params = [
-        _n_estimators(300),
-        _learning_rate(),
+        _n_estimators(1000),
+        _learning_rate(0.05),
         ParamSpec("num_leaves", "int", 31, 2, 1024, log=True, help="Maximum leaves per tree."),
         ParamSpec("max_depth", "int", -1, -1, 64, help="Maximum tree depth; -1 = unlimited."),
         ParamSpec("min_child_samples", "int", 20, 1, 500, log=True, help="Minimum rows in a leaf."),
@@ -243,5 +244,6 @@ def tree_specs() -> list[AlgorithmSpec]:
     """Every tree-based entry for both tasks."""
     out = []
     for task in (CLS, REG):
-        out += [_rf_spec(task), _xgb_spec(task), _lgbm_spec(task), _dt_spec(task), _gb_spec(task), _ada_spec(task)]
+        out += [_rf_spec(task), _xgb_spec(task), _lgbm_spec(task), _dt_spec(task), _gb_spec(task),
+                _ada_spec(task)]
     return out

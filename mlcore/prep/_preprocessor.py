@@ -106,9 +106,10 @@ def build_preprocessor(recipe: PrepRecipe, X_train: pd.DataFrame, task: str, see
         steps: list[tuple[str, Any]] = [("float", ToFloat())]
         if recipe.outlier_method != "none" and recipe.outlier_action == "clip":
             steps.append(("clip", OutlierClipper(recipe.outlier_method, float(recipe.outlier_threshold))))
-        steps.append(("impute", SimpleImputer(strategy=recipe.numeric_imputation,
-                                              fill_value=float(recipe.fill_value_numeric),
-                                              keep_empty_features=True)))
+        if recipe.numeric_imputation != "none":  # "none": missing values reach models that handle them
+            steps.append(("impute", SimpleImputer(strategy=recipe.numeric_imputation,
+                                                  fill_value=float(recipe.fill_value_numeric),
+                                                  keep_empty_features=True)))
         branches.append(("numeric", Pipeline(scaled(steps)), plan["numeric"]))
     if plan["categorical"]:
         branches.append(("categorical", Pipeline(_categorical_steps(recipe, recipe.encoding)), plan["categorical"]))

@@ -39,13 +39,13 @@ class PrepRecipe:
     """
 
     numeric_imputation: str = "median"
-    categorical_imputation: str = "most_frequent"
+    categorical_imputation: str = "constant"  # a missing value is a level of its own ("missing")
     fill_value_numeric: float = 0.0
     fill_value_categorical: str = "missing"
     encoding: str = "onehot"
-    high_cardinality_encoding: str = "frequency"
+    high_cardinality_encoding: str = "ordinal"  # keeps each level's identity (trees split on it)
     max_onehot_levels: int = 20
-    datetime_parts: list[str] = field(default_factory=lambda: ["year", "month", "day", "weekday", "hour"])
+    datetime_parts: list[str] = field(default_factory=lambda: ["year", "month", "day", "weekday", "hour", "days"])
     scaling: str = "standard"
     feature_selection: str | None = None
     n_features: int | None = None

@@ -157,6 +157,8 @@ _PART_GETTERS = {
     "minute": lambda d: d.dt.minute,
     "dayofyear": lambda d: d.dt.day_of_year,
     "quarter": lambda d: d.dt.quarter,
+    # the position on the time line (days since 1970): trends and before/after splits need it
+    "days": lambda d: (d - pd.Timestamp("1970-01-01", tz=d.dt.tz)).dt.total_seconds() / 86400.0,
 }
 
 

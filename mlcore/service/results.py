@@ -81,6 +81,15 @@ class TuneResult(TrainResult):
 
 
 @dataclass
+class AutoMLResult(TrainResult):
+    """The best model (or ensemble) an AutoML search found, refitted and tested: a train result plus the
+    leaderboard (``automl``: the engine's own record) and the parameters of the best single model."""
+
+    best_params: dict[str, Any] = field(default_factory=dict)
+    automl: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class CompareResult(JobResult):
     """Cross-validated models, best first (the seed's /models/compare body)."""
 

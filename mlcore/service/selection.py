@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
@@ -14,7 +15,7 @@ from mlcore.registry import DatasetInfo, JobInfo, JobStore, hide_password
 from mlcore.service.datasets import DatasetService
 from mlcore.service.jobs import JobService
 from mlcore.service.preparation import PreparationService
-from mlcore.service.results import CompareResult, TuneResult
+from mlcore.service.results import AutoMLResult, CompareResult, TuneResult
 from mlcore.service.runner import JobRun, JobRunner
 
 if TYPE_CHECKING:
@@ -233,4 +234,76 @@ class SelectionService:
             input_schema=build_schema(X_train, data.target).to_dict(), best_params=json_safe(result.best_params),
             best_score=json_safe(result.best_score), trials=json_safe(result.trials), method=method,
             metric=result.metric, study_name=result.study_name,
+        )
+
+    # -- automl ---------------------------------------------------------------------
+    def automl(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
+               time_budget: float = 60, metric: str | None = None, seed: int = 42, recipe: str | None = None,
+               test_size: float = 0.2, ctx: JobContext | None = None) -> JobInfo:
+        """Best model in one click: an "automl" job searching model families under ``time_budget`` seconds.
+
+        The test rows are split off first; the search sees only the training rows; the winner (one
+        pipeline, maybe an ensemble) is evaluated on the test rows and saved like a training job's
+        model. The budget counts from this call: loading, search, test evaluation and saving fit in it.
+        A cancel keeps the best model found so far (the job completes with ``stopped_by_user``).
+        """
+        t0 = time.perf_counter()
+        from mlcore.prep import split_frame
+        from mlcore.tuning import automl_default_metric, check_seed, resolve_metric
+
+        if isinstance(time_budget, bool) or not isinstance(time_budget, (int, float)) or not time_budget >= 5:
+            raise ConfigError(f"time_budget must be a number of seconds, at least 5, got {time_budget!r}")
+        if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
+            raise ConfigError(f"test_size must be a fraction between 0 and 1, got {test_size!r}")
+        seed = check_seed(seed)
+        data = self.selection_data(dataset_id, target_column, task_type, recipe)
+        n_classes = int(data.frame[data.target].nunique()) if data.task == "classification" else 0
+        metric = resolve_metric(metric or automl_default_metric(data.task, n_classes), data.task)
+        split = split_frame(data.frame, data.target, test_size=test_size, validation_size=0.0,
+                            stratify=data.task == "classification", seed=seed, task=data.task)
+        config = {"dataset_id": data.info.id, "target_column": data.target, "task_type": data.task,
+                  "algorithm": "automl", "time_budget": float(time_budget), "metric": metric, "seed": seed,
+                  "recipe": recipe, "test_size": test_size,
+                  "resolved_preparation": data.prep.to_dict() if recipe else None}
+
+        def body(run: JobRun) -> AutoMLResult:
+            return self._automl_body(run, data, metric, split, float(time_budget), seed,
+                                     data.prep if recipe else None, t0)
+
+        job_id = self.runner.create("automl", config, data.info)
+        self.runner.run("automl", config, body, ctx=ctx, job_id=job_id)
+        return self.jobs.get_job(job_id)
+
+    def _automl_body(self, run: JobRun, data: SelectionData, metric: str, split: Any, budget: float, seed: int,
+                     recipe: Any, t0: float) -> AutoMLResult:
+        from mlcore.deployment import build_schema
+        from mlcore.training import evaluate_splits
+        from mlcore.tuning import run_automl
+
+        X_all, y_all = data.frame.drop(columns=[data.target]), data.frame[data.target]
+        X_train, y_train = X_all.iloc[split.train_index], y_all.iloc[split.train_index]
+        X_test, y_test = X_all.iloc[split.test_index], y_all.iloc[split.test_index]
+        # what follows the search (test evaluation, saving) gets a slice of the budget too
+        after = 1.0 + 0.04 * budget + 2e-5 * len(X_test)
+        search_budget = max(1.0, budget - (time.perf_counter() - t0) - after)
+        result = run_automl(X_train, y_train, data.task, time_budget=search_budget, metric=metric, seed=seed,
+                            recipe=recipe, ctx=run.sub(0.0, 0.92))
+        run.progress(0.93, "evaluating on the test rows")
+        evaluation = evaluate_splits(result.model, data.task, {"test": (X_test, y_test)}, seed)
+        run.save_pipeline(result.model, {"train": split.train_index, "validation": split.validation_index,
+                                         "test": split.test_index})
+        best = result.leaderboard[result.best_trial]
+        summary = {"task_type": data.task, "algorithm": "automl", "metric": metric, "best_model": best.model,
+                   "best_family": best.family, "best_score": result.best_score, "final_score": result.final_score,
+                   "used_ensemble": result.used_ensemble, "n_trials": len(result.leaderboard),
+                   "validation": result.validation, "search_seconds": round(result.seconds, 3),
+                   "time_budget": budget, "seconds": round(time.perf_counter() - t0, 3),
+                   "stopped_by_user": result.cancelled, "notes": result.notes, "features_in": int(X_all.shape[1]),
+                   "rows": {"train": int(len(X_train)), "validation": 0, "test": int(len(X_test))}}
+        run.progress(1.0, "done")
+        return AutoMLResult(
+            task_type=data.task, evaluation=evaluation, training_history=[], training_summary=json_safe(summary),
+            feature_names=[str(c) for c in X_all.columns], input_schema=build_schema(X_train, data.target).to_dict(),
+            classes=json_safe(result.classes), best_params=json_safe({"family": best.family, **best.params}),
+            automl=json_safe(result.to_dict()),
         )

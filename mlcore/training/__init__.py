@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from mlcore._lazy import lazy_exports
-from mlcore.training.config import TrainConfig
+from mlcore.training.config import (
+    DEFAULT_ALGORITHM,
+    DEFAULT_EARLY_STOPPING,
+    DEFAULT_PATIENCE,
+    DEFAULT_REFIT,
+    TrainConfig,
+)
 
 _LAZY = {
     "train_pipeline": "mlcore.training.run",
@@ -14,7 +20,7 @@ _LAZY = {
     "library_versions": "mlcore.training.versions",
 }
 
-__all__ = ["TrainConfig", "evaluate_splits", *_LAZY]
+__all__ = ["TrainConfig", "DEFAULT_ALGORITHM", "DEFAULT_EARLY_STOPPING", "DEFAULT_PATIENCE", "DEFAULT_REFIT", "evaluate_splits", *_LAZY]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 

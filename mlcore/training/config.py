@@ -7,13 +7,21 @@ from typing import Any
 
 from mlcore.errors import ConfigError
 
+# What the form, the CLI and the SDK start from: a booster that stops early on the validation rows
+# and is then refitted on train+validation (scores at or above HistGradientBoosting's own defaults;
+# see benchmarks/bench_automl.py). Every one of them can be overridden.
+DEFAULT_ALGORITHM = "lightgbm"
+DEFAULT_EARLY_STOPPING = True
+DEFAULT_PATIENCE = 30
+DEFAULT_REFIT = True
+
 
 @dataclass
 class TrainConfig:
     dataset_id: str
     target_column: str | None = None
     task_type: str | None = None              # None: detected from the target
-    algorithm: str = "random_forest"
+    algorithm: str = DEFAULT_ALGORITHM
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     test_size: float = 0.2
     validation_size: float = 0.1
@@ -21,8 +29,9 @@ class TrainConfig:
     time_column: str | None = None
     scaling_method: str | None = None         # overrides the recipe's scaling when given
     feature_selection: dict[str, Any] | None = None  # {"method": ..., "n_features": ...}
-    early_stopping: bool = False
-    early_stopping_patience: int = 10
+    early_stopping: bool = DEFAULT_EARLY_STOPPING
+    early_stopping_patience: int = DEFAULT_PATIENCE
+    refit: bool = DEFAULT_REFIT                # refit on train+validation once the rounds are known
     recipe: str | None = None                 # name of a saved recipe
     preparation: dict[str, Any] | None = None # explicit recipe options (override the named recipe)
     class_weight: str | None = None           # None | "balanced"

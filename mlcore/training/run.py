@@ -116,13 +116,23 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
             sample_weight = balanced_sample_weight(y_train)
             class_weight_how = "balanced sample weights"
 
-    fit = fit_monitored(spec, params, Xt_train, y_train, Xt_val, y_val, ctx.sub(0.1, 0.9),
+    fit = fit_monitored(spec, params, Xt_train, y_train, Xt_val, y_val, ctx.sub(0.1, 0.8),
                         early_stopping=config.early_stopping, patience=int(config.early_stopping_patience),
                         seed=config.seed, sample_weight=sample_weight, n_jobs=config.n_jobs)
     pipeline = Pipeline([("prep", prep), ("model", fit.estimator)])
 
+    ctx.progress(0.82, "evaluating on the validation rows")
+    # the validation rows are scored by the model that never saw them, before any refit
+    evaluation = _evaluate_splits(pipeline, task, {"validation": (X_val, y_val)}, config.seed)
+    refit_info = {"scheme": "none: trained on the training rows only", "rows": int(len(X_train))}
+    if config.refit and len(X_val):
+        from mlcore.training._refit import refit_on_train_and_validation
+
+        pipeline, prep, refit_info = refit_on_train_and_validation(
+            spec, params, recipe, task, X_train, y_train, X_val, y_val, fit.summary, config, ctx.sub(0.82, 0.92))
+        Xt_train = prep.transform(X_train.iloc[:1])
     ctx.progress(0.92, "evaluating")
-    evaluation = _evaluate_splits(pipeline, task, {"validation": (X_val, y_val), "test": (X_test, y_test)}, config.seed)
+    evaluation.update(_evaluate_splits(pipeline, task, {"test": (X_test, y_test)}, config.seed))
     try:
         names_out = [str(n) for n in prep.get_feature_names_out()]
     except Exception:  # a transformer without names: count only
@@ -133,7 +143,7 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
         features_in=int(X_train.shape[1]), features_out=int(Xt_train.shape[1]),
         rows={"train": int(len(X_train)), "validation": int(len(X_val)), "test": int(len(X_test))},
         removed_outlier_rows=removed_outliers, dropped_missing_target_rows=missing_target,
-        class_weight=class_weight_how, feature_names_out=names_out[:500],
+        class_weight=class_weight_how, feature_names_out=names_out[:500], refit=refit_info,
     )
     ctx.progress(1.0, "done")
     classes = [c.item() if isinstance(c, np.generic) else c for c in getattr(pipeline, "classes_", [])] or None

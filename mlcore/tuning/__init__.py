@@ -1,4 +1,4 @@
-"""Model selection: comparison with corrected t-tests, grid/random/Optuna tuning, the SDK's ModelSelector.
+"""Model selection: comparison with corrected t-tests, grid/random/Optuna tuning, AutoML, the SDK's ModelSelector.
 
 Names load on first use so ``import mlcore.tuning`` imports neither scikit-learn nor Optuna.
 """
@@ -26,6 +26,9 @@ _LAZY = {
     "check_budget": "mlcore.tuning._cv",
     "check_study": "mlcore.tuning._study",
     "study_labels": "mlcore.tuning.search",
+    "run_automl": "mlcore.tuning.automl",
+    "AutoMLResult": "mlcore.tuning.automl",
+    "automl_default_metric": "mlcore.tuning.automl",
 }
 
 __all__ = sorted([*_LAZY, "resolve_method"])

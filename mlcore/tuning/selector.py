@@ -50,6 +50,7 @@ class ModelSelector:
         self.best_params: dict[str, Any] = {}
         self.comparison_: Any = None
         self.tuning_: Any = None
+        self.automl_: Any = None
 
     def _fit_best(self, X: Any, y: Any, name: str, params: dict[str, Any]) -> Any:
         from mlcore.models import get_algorithm
@@ -109,6 +110,26 @@ class ModelSelector:
                       timeout: float | None = None, metric: str | None = None) -> dict[str, Any]:
         """Random search over the catalog search space; sets ``best_model``."""
         return self._search("random", X, y, model_name, n_trials, cv, timeout, metric)
+
+    def auto(self, X: Any, y: Any, time_budget: float = 60.0, metric: str | None = None,
+             recipe: Any = None) -> dict[str, Any]:
+        """AutoML under ``time_budget`` seconds across model families; sets ``best_model`` (ensemble or best).
+
+        Returns the result's dict (leaderboard, metric, best and final scores, ensemble weights)
+        with ``best_model``: one fitted estimator, preparation inside, ready to predict on raw rows.
+        """
+        from mlcore.tuning.automl import run_automl
+
+        result = run_automl(X, y, self.task_type, time_budget=time_budget, metric=metric, seed=self.seed,
+                            recipe=recipe, ctx=self.ctx, n_jobs=self.n_jobs)
+        self.automl_ = result
+        self.best_model = result.model
+        self.best_model_name = "automl"
+        best = result.leaderboard[result.best_trial]
+        self.best_params = {"family": best.family, **best.params}
+        out = result.to_dict()
+        out["best_model"] = self.best_model
+        return out
 
     def create_voting_ensemble(self, models: Sequence[Any], voting: str = "soft") -> Any:
         """An unfitted voting (classification) or averaging (regression) ensemble of catalog models."""

@@ -1,4 +1,4 @@
-"""TrainingTab: the Train view now; Compare and Tune views join it as the engine offers them."""
+"""TrainingTab: the Train, Compare, Tune and Auto views."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ class TrainingTab(QWidget):
         self.add_view(self.compare_view, "Compare")
         self.tune_view = TuneView(services, self.train_view)
         self.add_view(self.tune_view, "Tune")
+        from desktop.tabs.training.auto_view import AutoView
+
+        self.auto_view = AutoView(services)
+        self.add_view(self.auto_view, "Auto")
         layout = QVBoxLayout(self)
         layout.addWidget(self.views)
 

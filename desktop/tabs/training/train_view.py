@@ -21,6 +21,7 @@ from desktop.widgets.dataset_picker import DatasetPicker
 from desktop.workers import JobWorker
 from mlcore import vocab
 from mlcore.jobs import MetricEvent
+from mlcore.training import DEFAULT_ALGORITHM, DEFAULT_EARLY_STOPPING, DEFAULT_PATIENCE, DEFAULT_REFIT
 
 NO_RECIPE = "(no recipe — choose below)"
 TASKS = list(vocab.TASKS)
@@ -115,10 +116,10 @@ class TrainView(QWidget):
         self.scaling_combo.setCurrentText(str(s.recall("train/scaling", "default")))
         self.scaling_combo.setToolTip("default: the recipe's scaling (standard without a recipe)")
         self.early_check = QCheckBox("stop when validation stops improving")
-        self.early_check.setChecked(bool(s.recall("train/early_stopping", True, bool)))
+        self.early_check.setChecked(bool(s.recall("train/early_stopping", DEFAULT_EARLY_STOPPING, bool)))
         self.patience_spin = QSpinBox()
         self.patience_spin.setRange(1, 1000)
-        self.patience_spin.setValue(int(s.recall("train/patience", 10, int)))
+        self.patience_spin.setValue(int(s.recall("train/patience", DEFAULT_PATIENCE, int)))
         self.patience_spin.setToolTip("Rounds without improvement of the validation loss before stopping")
         self.early_check.toggled.connect(self.patience_spin.setEnabled)
         self.patience_spin.setEnabled(self.early_check.isChecked())
@@ -130,6 +131,11 @@ class TrainView(QWidget):
         run_form.addRow("Scaling", self.scaling_combo)
         run_form.addRow("Early stopping", self.early_check)
         run_form.addRow("Patience", self.patience_spin)
+        self.refit_check = QCheckBox("refit on train + validation rows")
+        self.refit_check.setToolTip("After early stopping has chosen the rounds, fit again on the training and "
+                                    "validation rows with those rounds scaled to the extra rows")
+        self.refit_check.setChecked(bool(s.recall("train/refit", DEFAULT_REFIT, bool)))
+        run_form.addRow("Refit", self.refit_check)
         run_form.addRow("Seed", self.seed_spin)
 
         self.start_button, self.cancel_button = start_and_cancel("Start training", self.start_training,
@@ -255,7 +261,8 @@ class TrainView(QWidget):
     def _fill_algorithms(self, task: str) -> None:
         specs = self.services.guarded(self.ws.list_algorithms, task) or []
         self._algorithms = {a.name: a for a in specs}
-        wanted = self.services.recall(f"train/algorithm/{task}") or self.algorithm_combo.currentData()
+        wanted = self.services.recall(f"train/algorithm/{task}") or self.algorithm_combo.currentData() \
+            or DEFAULT_ALGORITHM
         self.algorithm_combo.blockSignals(True)
         self.algorithm_combo.clear()
         for spec in specs:
@@ -293,7 +300,7 @@ class TrainView(QWidget):
             "scaling_method": None if self.scaling_combo.currentText() == "default" else self.scaling_combo.currentText(),
             "feature_selection": None,
             "early_stopping": self.early_check.isChecked() and self.early_check.isEnabled(),
-            "early_stopping_patience": self.patience_spin.value(),
+            "early_stopping_patience": self.patience_spin.value(), "refit": self.refit_check.isChecked(),
             "recipe": None if recipe == NO_RECIPE else recipe,
             "seed": self.seed_spin.value(),
         }
@@ -392,6 +399,7 @@ class TrainView(QWidget):
         s.remember("train/validation_size", config["validation_size"])
         s.remember("train/scaling", self.scaling_combo.currentText())
         s.remember("train/early_stopping", self.early_check.isChecked())
+        s.remember("train/refit", self.refit_check.isChecked())
         s.remember("train/patience", config["early_stopping_patience"])
         s.remember("train/seed", config["seed"])
 

@@ -13,10 +13,10 @@ from sklearn.pipeline import Pipeline
 from mlcore.errors import ConfigError
 from mlcore.models import get_algorithm, list_algorithms
 
-CLS_NAMES = ["random_forest", "xgboost", "lightgbm", "logistic", "svm", "decision_tree", "knn", "naive_bayes",
-             "gradient_boosting", "hist_gradient_boosting", "adaboost"]
-REG_NAMES = ["random_forest", "xgboost", "lightgbm", "ridge", "lasso", "elasticnet", "svr", "decision_tree", "knn",
-             "gradient_boosting", "hist_gradient_boosting", "adaboost"]
+CLS_NAMES = ["lightgbm", "random_forest", "xgboost", "hist_gradient_boosting", "logistic", "svm", "decision_tree", "knn", "naive_bayes",
+             "gradient_boosting", "adaboost"]
+REG_NAMES = ["lightgbm", "random_forest", "xgboost", "hist_gradient_boosting", "ridge", "lasso", "elasticnet", "svr", "decision_tree", "knn",
+             "gradient_boosting", "adaboost"]
 ENSEMBLES = ["voting", "stacking", "bagging"]
 ALL = [(s.name, s.task) for s in list_algorithms()]
 # ensembles fitted in tests use small members so the suite stays fast

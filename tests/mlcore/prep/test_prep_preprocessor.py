@@ -38,7 +38,8 @@ def mixed_frame(n: int = 60) -> tuple[pd.DataFrame, np.ndarray]:
 def test_mixed_frame_fits_transforms_and_names_are_readable():
     df, y = mixed_frame()
     train, test = df.iloc[:45], df.iloc[45:].copy()
-    prep = build_preprocessor(PrepRecipe(max_onehot_levels=20), train, "classification")
+    prep = build_preprocessor(PrepRecipe(max_onehot_levels=20, high_cardinality_encoding="frequency"), train,
+                              "classification")
     out = prep.fit_transform(train, y[:45])
     names = list(prep.get_feature_names_out())
     assert out.dtype == np.float64 and isinstance(out, np.ndarray)
