@@ -50,7 +50,7 @@ def refit_on_train_and_validation(spec: "AlgorithmSpec", params: dict[str, Any],
     ratio = len(X_fit) / max(1, len(X_train))
     if scaled:
         p = spec.param(rounds_name)
-        rounds = max(1, int(round(int(best) * ratio)))
+        rounds = max(int(p.low or 1), int(round(int(best) * ratio)))
         if p.high is not None:
             rounds = min(rounds, int(p.high))
         params[rounds_name] = rounds
