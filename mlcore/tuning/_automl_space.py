@@ -18,6 +18,10 @@ CLS, REG = "classification", "regression"
 
 # families that learn their number of rounds by early stopping (the rest have a fixed size)
 BOOSTERS = frozenset({"lightgbm", "xgboost", "hist_gradient_boosting"})
+# the library each family's estimator comes from (imported before the first timed fit)
+FAMILY_MODULES = {"lightgbm": "lightgbm", "xgboost": "xgboost", "hist_gradient_boosting": "sklearn.ensemble",
+                  "extra_trees": "sklearn.ensemble", "random_forest": "sklearn.ensemble",
+                  "linear": "sklearn.linear_model"}
 MAX_ROUNDS = 3000
 
 

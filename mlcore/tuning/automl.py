@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from mlcore import vocab
 from mlcore.errors import DataValidationError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
 from mlcore.tuning._automl_ensemble import build_voting, caruana, fold_score_stats, score_predictions
@@ -122,7 +123,7 @@ class _Search:
         self.X, self.y, self.task, self.metric = X, y, task, metric
         self.n_classes, self.seed, self.n_jobs, self.ctx = n_classes, seed, n_jobs, ctx
         self.t0, self.budget = t0, budget
-        self.sign = -1.0 if metric in ("log_loss", "rmse", "mae") else 1.0
+        self.sign = 1.0 if vocab.higher_is_better(metric) else -1.0
         self.folds: list[Fold] = []
         self.y_oof = np.empty(0)
         self.bounds: list[tuple[int, int]] = []
@@ -365,9 +366,9 @@ def _finish(search: _Search, folds_used: list[Fold], classes: np.ndarray, featur
 def _import_libraries(families: tuple[str, ...]) -> None:
     import importlib
 
-    modules = {"lightgbm": "lightgbm", "xgboost": "xgboost", "hist_gradient_boosting": "sklearn.ensemble",
-               "extra_trees": "sklearn.ensemble", "random_forest": "sklearn.ensemble", "linear": "sklearn.linear_model"}
-    for name in sorted({modules[f] for f in families}):
+    from mlcore.tuning._automl_space import FAMILY_MODULES
+
+    for name in sorted({FAMILY_MODULES[f] for f in families}):
         importlib.import_module(name)
 
 

@@ -86,6 +86,7 @@ def test_every_job_kind_gets_a_row(workspace, trained, tmp_path):
     predicted = workspace.predict_file(tmp_path / "rows.csv", model_id=model.id)
     exported = workspace.export_model(model.id, "card", tmp_path)
     workspace.tune(ds.id, algorithm="logistic", tuning_method="random", n_trials=2, cv=2)
+    workspace.automl(ds.id, time_budget=5)
     kinds = {j.kind: j for j in workspace.list_jobs()}
     assert set(vocab.JOB_KINDS) <= set(kinds)
     assert all(j.status == "completed" for j in kinds.values())
