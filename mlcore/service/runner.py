@@ -154,7 +154,7 @@ class JobRunner:
         job_id = job_id or self.create(kind, config, dataset)
         run = JobRun(job_id, ctx or JobContext(), self.store, self.home)
         self.store.update(job_id, status="running", started_at=utcnow())
-        run.event("job_started", job_id=job_id, kind=kind)  # a listener (the REST server) learns the id at once
+        run.event("job_started", job_id=job_id, job_kind=kind)  # a listener (the REST server) learns the id at once
         try:
             result = body(run)
         except JobCancelled as exc:
