@@ -76,6 +76,7 @@ class Workspace:
         self.prediction = PredictionService(self.models, self.registry.ab, runner)
         self.ab = ABService(self.models, self.registry.ab)
         runner.mark_interrupted()
+        self.models.sweep()
 
     @property
     def optuna_storage(self) -> str:
