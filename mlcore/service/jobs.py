@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcore import vocab
-from mlcore.errors import ConfigError, NotFoundError
+from mlcore.errors import ArtifactIntegrityError, ConfigError, NotFoundError
 from mlcore.registry import ExperimentInfo, JobInfo, JobStore
 
 
@@ -49,11 +49,28 @@ class JobService:
         return job
 
     def job_split(self, job_id: str) -> dict[str, Any]:
+        """The row positions of a job's train/validation/test split, checksum verified (never unpickled)."""
+        import zipfile
+
         import numpy as np
+
+        from mlcore.artifacts import sha256_file
 
         job = self.get_job(job_id)
         path = self.home / "jobs" / job.id / "split.npz"
         if not path.exists():
             raise NotFoundError(f"Job {job.id[:8]} has no stored split.")
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
+        if job.split_sha256 and sha256_file(path) != job.split_sha256:
+            raise ArtifactIntegrityError(f"The split file {path} was changed after it was saved (its sha256 is not "
+                                         f"the recorded one); refusing to use it. Retrain job {job.id[:8]}.")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                split = {k: data[k] for k in data.files}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+            raise ArtifactIntegrityError(f"The split file {path} cannot be read ({exc}); retrain job "
+                                         f"{job.id[:8]}.") from None
+        for name, idx in split.items():
+            if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+                raise ArtifactIntegrityError(f"The split file {path} holds {idx.dtype} {name!r} row positions, "
+                                             f"not a list of integers; retrain job {job.id[:8]}.")
+        return split

@@ -79,14 +79,16 @@ class JobRun(JobContext):
         """Save the trained pipeline (and its row split) as this job's artifact, checksum recorded."""
         import numpy as np
 
-        from mlcore.artifacts import save_artifact
+        from mlcore.artifacts import save_artifact, sha256_file
 
         folder = self.folder
         digest = save_artifact(pipeline, folder / "pipeline.joblib")
-        if split is not None:
-            np.savez_compressed(folder / "split.npz", **split)
+        split_digest = None
+        if split is not None:  # the rows a model is evaluated on are checked like the model itself
+            np.savez_compressed(folder / "split.npz", **{k: np.asarray(v, dtype=np.int64) for k, v in split.items()})
+            split_digest = sha256_file(folder / "split.npz")
         rel = Path("jobs") / self.id / "pipeline.joblib"
-        self.update(artifact_path=str(rel), artifact_sha256=digest)
+        self.update(artifact_path=str(rel), artifact_sha256=digest, split_sha256=split_digest)
 
     def history(self) -> list[dict[str, Any]]:
         """The curve points reported so far, one record per step, keyed like a training history
