@@ -76,6 +76,7 @@ class Workspace:
         self.prediction = PredictionService(self.models, self.registry.ab, runner)
         self.ab = ABService(self.models, self.registry.ab)
         runner.mark_interrupted()
+        self.selection.recover_interrupted()  # opens Optuna only for a run that needs it
         self.models.sweep()
 
     @property
