@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlcore.errors import ConfigError, DataValidationError
+from mlcore.errors import ConfigError, DataValidationError, NotFoundError
 from mlcore.jobs import JobContext
 from mlcore.service.handle import ModelHandle, ModelHandles
 from mlcore.service.models import ModelService
@@ -149,12 +149,21 @@ class EvaluationService:
     def write_report(self, bundle: EvaluationBundle, path: str | Path) -> Path:
         from mlcore.evaluation import write_html_report
 
-        meta = {"model": bundle.source["name"], "dataset": bundle.source["dataset_id"],
+        meta = {"model": bundle.source["name"], "dataset": self._dataset_label(bundle.source["dataset_id"]),
                 "split": bundle.source["split"], "rows": bundle.source["rows"],
                 "decision threshold": bundle.source["threshold"]}
         return write_html_report(bundle.result, path, title=bundle.title, history=bundle.history or None,
                                  importance=bundle.importance, worst=bundle.worst, examples=bundle.examples,
                                  meta=meta)
+
+    def _dataset_label(self, dataset_id: str | None) -> str | None:
+        """A dataset as a person knows it: its name, with the id for lookups."""
+        if dataset_id is None:
+            return None
+        try:
+            return f"{self.handles.datasets.get_dataset(dataset_id).name} ({dataset_id[:8]})"
+        except NotFoundError:
+            return dataset_id
 
     def save_plots(self, bundle: EvaluationBundle, folder: str | Path) -> list[Path]:
         from mlcore.evaluation import save_figure
