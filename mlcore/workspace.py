@@ -145,7 +145,7 @@ class Workspace:
     rollback = _to("models", ModelService.rollback)
     history = _to("models", ModelService.history)
     delete_model = _to("models", ModelService.delete_model)
-    set_model_threshold = _to("models", ModelService.set_model_threshold)
+    set_model_threshold = _to("evaluation", EvaluationService.set_model_threshold)
     export_model = _to("export", ExportService.export_model)
 
     # -- evaluation -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 from mlcore import vocab
 from mlcore.errors import ArtifactIntegrityError, ConfigError, NotFoundError
+from mlcore.jsonsafe import json_safe
 from mlcore.registry import ExperimentInfo, JobInfo, JobStore
 
 
@@ -22,10 +23,17 @@ class JobService:
         vocab.check_choice(status, vocab.JOB_STATUSES, "Job status")
         return self.store.list(kind, status)
 
-    def set_job_threshold(self, job_id: str, threshold: float | None) -> None:
-        """Store a decision threshold with a job's results (its predictions and evaluations use it)."""
+    def set_job_threshold(self, job_id: str, threshold: float | None, test_metrics: dict[str, Any] | None = None
+                          ) -> None:
+        """Store a decision threshold with a job's results (its predictions and evaluations use it), and
+        the test metrics computed at it."""
         job = self.get_job(job_id)
-        self.store.update(job.id, results=dict(job.results or {}, threshold=threshold))
+        results = dict(job.results or {}, threshold=threshold)
+        if test_metrics is not None:
+            evaluation = dict(results.get("evaluation") or {})
+            evaluation["test"] = dict(evaluation.get("test") or {}, metrics=json_safe(test_metrics))
+            results["evaluation"] = evaluation
+        self.store.update(job.id, results=results)
 
     def list_experiments(self, job_id: str | None = None) -> list[ExperimentInfo]:
         """Tuning runs, newest first (optionally those of one job)."""

@@ -304,5 +304,10 @@ class ModelService:
         info = self.store.delete(key)
         shutil.rmtree(self.home / Path(info.artifact_path).parent, ignore_errors=True)
 
-    def set_model_threshold(self, key: str, threshold: float | None) -> ModelVersionInfo:
-        return self.store.update(key, threshold=threshold)
+    def set_model_threshold(self, key: str, threshold: float | None, metrics: dict[str, Any] | None = None
+                            ) -> ModelVersionInfo:
+        """Store a version's decision threshold (and its metrics recomputed at it, when given)."""
+        values: dict[str, Any] = {"threshold": threshold}
+        if metrics is not None:
+            values["metrics"] = json_safe(metrics)
+        return self.store.update(key, **values)
