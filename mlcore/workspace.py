@@ -80,6 +80,8 @@ class Workspace:
         self.prediction = PredictionService(self.models, self.registry.ab, runner)
         self.ab = ABService(self.models, self.registry.ab)
         runner.mark_interrupted()
+        self.selection.recover_interrupted()  # opens Optuna only for a run that needs it
+        self.models.sweep()
 
     def automl(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
                time_budget: float = 60, metric: str | None = None, seed: int = 42, recipe: str | None = None,
@@ -154,7 +156,7 @@ class Workspace:
     rollback = _to("models", ModelService.rollback)
     history = _to("models", ModelService.history)
     delete_model = _to("models", ModelService.delete_model)
-    set_model_threshold = _to("models", ModelService.set_model_threshold)
+    set_model_threshold = _to("evaluation", EvaluationService.set_model_threshold)
     export_model = _to("export", ExportService.export_model)
 
     # -- evaluation -----------------------------------------------------------------

@@ -121,12 +121,19 @@ def cmd_import_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _at_default(metrics: dict, key: str) -> str:
+    """' (0.5: x)' when ``key`` is shown at a chosen threshold and differs at the usual 0.5."""
+    before = (metrics.get("at_default_threshold") or {}).get(key)
+    return f" at {metrics['threshold']:.3g} (0.5: {before:.4f})" if isinstance(before, (int, float)) \
+        and isinstance(metrics.get("threshold"), (int, float)) else ""
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     with _ws(args) as ws:
         models = ws.list_models(args.name, args.status)
     rows = []
     for m in models:
-        headline = next((f"{k} {v:.4f}" for k, v in m.metrics.items()
+        headline = next((f"{k} {v:.4f}" + _at_default(m.metrics, k) for k, v in m.metrics.items()
                          if k in vocab.HEADLINE_METRICS and isinstance(v, float)), "")
         rows.append([m.id[:8], m.name, m.version, m.status, m.algorithm, headline,
                      m.created_at.strftime("%Y-%m-%d %H:%M")])

@@ -120,7 +120,9 @@ def model_card(metadata: dict[str, Any]) -> str:
         for key, value in metrics.items():
             if key in NOT_METRICS:
                 continue
-            if isinstance(value, dict):
+            if key == "at_default_threshold":  # the same metrics at 0.5, where the chosen threshold changes them
+                flat += [[f"{k} (at threshold 0.5)", _number(v)] for k, v in value.items()]
+            elif isinstance(value, dict):
                 flat += [[f"{key}.{k}", _number(v)] for k, v in value.items() if not isinstance(v, (dict, list))]
             elif not isinstance(value, list):
                 flat.append([key, _number(value)])

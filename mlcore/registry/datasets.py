@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from mlcore.errors import NotFoundError
 from mlcore.registry import _convert as conv
@@ -27,9 +28,21 @@ class DatasetStore:
             s.flush()
             return conv.dataset(row)
 
+    def add_import(self, **values: Any) -> tuple[DatasetInfo, bool]:
+        """Insert a top-level import keyed by its content hash: (the new row, True), or — when another
+        process inserted the same content first — (that row, False). The unique key makes it atomic."""
+        try:
+            return self.add(import_key=values["content_hash"], **values), True
+        except IntegrityError:
+            existing = self.by_hash(values["content_hash"])
+            if existing is None:
+                raise
+            return existing, False
+
     def by_hash(self, digest: str) -> DatasetInfo | None:
         with self._db.session() as s:
-            row = s.scalars(select(orm.MLDataset).where(orm.MLDataset.content_hash == digest)).first()
+            row = s.scalars(select(orm.MLDataset).where(orm.MLDataset.content_hash == digest)
+                            .order_by(orm.MLDataset.import_key.is_(None), orm.MLDataset.created_at)).first()
             return None if row is None else conv.dataset(row)
 
     def list(self) -> list[DatasetInfo]:

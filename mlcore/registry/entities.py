@@ -81,6 +81,7 @@ class JobInfo(_Entity):
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+    split_sha256: str | None = None
 
     def record(self) -> dict[str, Any]:
         """The seed's GET /models/train/{job_id} shape."""

@@ -63,6 +63,14 @@ class JobStore:
                     row.error = "The process running this job ended before it finished."
                     row.completed_at = utcnow()
                     n += 1
+            s.flush()
+            # a tuning run lives as long as its job: one whose job is no longer running was interrupted too
+            for exp in s.scalars(select(orm.MLExperiment).join(
+                    orm.MLTrainingJob, orm.MLExperiment.job_id == orm.MLTrainingJob.id).where(
+                    orm.MLExperiment.status == "running",
+                    orm.MLTrainingJob.status.not_in(("running", "pending")))):
+                exp.status = "interrupted"
+                exp.completed_at = utcnow()
         return n
 
     # -- experiments (tuning runs) ------------------------------------------------
@@ -70,6 +78,12 @@ class JobStore:
         with self._db.session() as s:
             s.add(orm.MLExperiment(status="running", trials=[], **values))
         return values["id"]
+
+    def update_experiment(self, experiment_id: str, **values: Any) -> None:
+        with self._db.session() as s:
+            row = conv.get_or_404(s, orm.MLExperiment, experiment_id, "experiment")
+            for key, value in values.items():
+                setattr(row, key, value)
 
     def finish_experiment(self, experiment_id: str, status: str, **values: Any) -> None:
         with self._db.session() as s:

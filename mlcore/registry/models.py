@@ -72,14 +72,17 @@ class ModelStore:
             return list(s.scalars(select(orm.MLModelVersion.version).where(orm.MLModelVersion.name == name)))
 
     def add(self, meta: dict[str, Any], reason: str) -> ModelVersionInfo:
-        """Insert a new version (staged) with its first transition."""
-        with self._db.session() as s:
-            row = orm.MLModelVersion(**meta)
-            s.add(row)
-            s.flush()
-            _record(s, row, None, row.status, reason)
-            s.flush()
-            return conv.model_version(row)
+        """Insert a new version (staged) with its first transition; a taken (name, version) is a ConflictError."""
+        try:
+            with self._db.session() as s:
+                row = orm.MLModelVersion(**meta)
+                s.add(row)
+                s.flush()
+                _record(s, row, None, row.status, reason)
+                s.flush()
+                return conv.model_version(row)
+        except IntegrityError:
+            raise ConflictError(f"Model {meta.get('name')!r} already has version {meta.get('version')}.") from None
 
     def transition(self, key: str, new_status: str, reason: str | None) -> ModelVersionInfo:
         """Move a version to ``new_status`` in one transaction; a production version it replaces is archived.

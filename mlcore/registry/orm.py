@@ -25,6 +25,9 @@ class MLDataset(Base):
     source_path: Mapped[str | None] = mapped_column(Text)
     file_path: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # the content hash of a top-level import (NULL for derived datasets): unique, so two processes
+    # importing the same file at once cannot both insert it
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     rows: Mapped[int] = mapped_column(Integer)
     columns: Mapped[int] = mapped_column(Integer)
     column_names: Mapped[list[Any]] = mapped_column(JSON)
@@ -56,6 +59,7 @@ class MLTrainingJob(Base):
     library_versions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     artifact_path: Mapped[str | None] = mapped_column(Text)
     artifact_sha256: Mapped[str | None] = mapped_column(String(64))
+    split_sha256: Mapped[str | None] = mapped_column(String(64))
     pid: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()

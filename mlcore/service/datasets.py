@@ -135,12 +135,7 @@ class DatasetService:
         digest = frame_hash(frame)
         existing = self.store.by_hash(digest) if parent_id is None else None
         if existing is not None:
-            # the same content again: reuse it, but honour a newly requested target
-            info = existing
-            if target is not None and target != info.target_column:
-                info = self.set_target(existing.id, target)
-            info.import_info = dict(info.import_info, duplicate_of=existing.id)
-            return info
+            return self._reuse(existing, target)
         ctx.progress(0.2, "profiling")
         profile = profile_frame(frame, target)
         ctx.check_cancelled()
@@ -152,18 +147,30 @@ class DatasetService:
         try:
             frame.to_parquet(tmp, index=False)
             os.replace(tmp, final)
-            info = self.store.add(
+            values = dict(
                 id=dataset_id, name=name, source_path=source_path, file_path=str(rel), content_hash=digest,
                 rows=int(profile["rows"]), columns=int(profile["columns"]),
                 column_names=list(profile["column_names"]), dtypes=profile["dtypes"],
                 missing_values=profile["missing_values"], profile=profile, import_info=import_info,
                 target_column=target, parent_id=parent_id, lineage=lineage,
             )
+            info, created = self.store.add_import(**values) if parent_id is None else (self.store.add(**values), True)
         except BaseException:
             tmp.unlink(missing_ok=True)
             final.unlink(missing_ok=True)
             raise
+        if not created:  # another process imported the same content a moment earlier
+            final.unlink(missing_ok=True)
+            return self._reuse(info, target)
         ctx.progress(1.0, "imported")
+        return info
+
+    def _reuse(self, existing: DatasetInfo, target: str | None) -> DatasetInfo:
+        """The same content again: reuse it, but honour a newly requested target."""
+        info = existing
+        if target is not None and target != info.target_column:
+            info = self.set_target(existing.id, target)
+        info.import_info = dict(info.import_info, duplicate_of=existing.id)
         return info
 
     # -- read ---------------------------------------------------------------------

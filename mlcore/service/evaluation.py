@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlcore.errors import ConfigError, DataValidationError
+from mlcore.errors import ConfigError, DataValidationError, NotFoundError
 from mlcore.jobs import JobContext
 from mlcore.service.handle import ModelHandle, ModelHandles
 from mlcore.service.models import ModelService
@@ -68,6 +68,13 @@ def check_labels(pipeline: Any, y: "pd.Series", task: str, name: str) -> "pd.Ser
             f"{name} knows the classes {sorted(by_text)}, but the evaluation data's target also holds "
             f"{unseen[:10]}{' ...' if len(unseen) > 10 else ''}; evaluate on data labelled like its training data.")
     return texts.map(by_text)
+
+
+AT_DEFAULT = "at_default_threshold"  # in a metrics dict: the 0.5-threshold values of metrics shown at another
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class EvaluationService:
@@ -140,21 +147,67 @@ class EvaluationService:
             raise ConfigError(f"A decision threshold is a probability between 0 and 1, not {threshold!r}.")
         self._store_threshold(self.handles.resolve(key), threshold)
 
+    def set_model_threshold(self, key: str, threshold: float | None) -> Any:
+        """Store a model version's decision threshold (its metrics recomputed at it); the version."""
+        if threshold is not None and not 0.0 < float(threshold) < 1.0:
+            raise ConfigError(f"A decision threshold is a probability between 0 and 1, not {threshold!r}.")
+        model = self.handles.of_version(key)
+        self._store_threshold(model, threshold)
+        return self.models.get_model(model.id)
+
     def _store_threshold(self, model: ModelHandle, threshold: float | None) -> None:
+        """Store the threshold with the test metrics recomputed at it (once, here: every list shows them)."""
         if model.kind == "model":
-            self.models.set_model_threshold(model.id, threshold)
+            current = self.models.get_model(model.id).metrics
+            self.models.set_model_threshold(model.id, threshold, metrics=self._metrics_at(model, current, threshold))
         else:
-            self.handles.jobs.set_job_threshold(model.id, threshold)
+            results = self.handles.jobs.get_job(model.id).results or {}
+            current = ((results.get("evaluation") or {}).get("test") or {}).get("metrics")
+            metrics = self._metrics_at(model, current, threshold) if current else None
+            self.handles.jobs.set_job_threshold(model.id, threshold, test_metrics=metrics)
+
+    def _metrics_at(self, model: ModelHandle, current: dict[str, Any] | None, threshold: float | None
+                    ) -> dict[str, Any]:
+        """``current`` test metrics with the threshold-dependent ones (accuracy, F1, MCC ...) at ``threshold``;
+        their values at the usual 0.5 are kept under ``at_default_threshold`` where they differ."""
+        from mlcore.evaluation import evaluate_pipeline
+
+        base = {k: v for k, v in (current or {}).items() if k not in (AT_DEFAULT, "threshold")}
+        base.update((current or {}).get(AT_DEFAULT) or {})
+        if threshold is None or not model.job_id:
+            return base  # back at 0.5, or no held-out rows to recompute on (a version registered from outside)
+        rows = model.rows.rows("test")
+        X, y = rows.drop(columns=[model.target]), rows[model.target]
+        y = check_labels(model.pipeline, y, model.task, model.name)
+        at_t = evaluate_pipeline(model.pipeline, X, y, model.task, threshold=threshold, n_boot=0).metrics
+        out, before = dict(base), {}
+        for key, value in at_t.items():
+            old = base.get(key)
+            if _is_number(value) and _is_number(old) and abs(float(value) - float(old)) > 1e-12:
+                out[key], before[key] = float(value), old
+        if before:
+            out[AT_DEFAULT] = before
+        out["threshold"] = float(threshold)
+        return out
 
     def write_report(self, bundle: EvaluationBundle, path: str | Path) -> Path:
         from mlcore.evaluation import write_html_report
 
-        meta = {"model": bundle.source["name"], "dataset": bundle.source["dataset_id"],
+        meta = {"model": bundle.source["name"], "dataset": self._dataset_label(bundle.source["dataset_id"]),
                 "split": bundle.source["split"], "rows": bundle.source["rows"],
                 "decision threshold": bundle.source["threshold"]}
         return write_html_report(bundle.result, path, title=bundle.title, history=bundle.history or None,
                                  importance=bundle.importance, worst=bundle.worst, examples=bundle.examples,
                                  meta=meta)
+
+    def _dataset_label(self, dataset_id: str | None) -> str | None:
+        """A dataset as a person knows it: its name, with the id for lookups."""
+        if dataset_id is None:
+            return None
+        try:
+            return f"{self.handles.datasets.get_dataset(dataset_id).name} ({dataset_id[:8]})"
+        except NotFoundError:
+            return dataset_id
 
     def save_plots(self, bundle: EvaluationBundle, folder: str | Path) -> list[Path]:
         from mlcore.evaluation import save_figure

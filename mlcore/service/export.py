@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from mlcore import vocab
-from mlcore.errors import ConfigError
+from mlcore.errors import ConfigError, NotFoundError
 from mlcore.jobs import JobContext
 from mlcore.service.handle import ModelHandle, ModelHandles
 from mlcore.service.results import ExportResult
@@ -34,8 +34,10 @@ class ExportService:
             output.mkdir(parents=True, exist_ok=True)
             output = output / f"{info.name}-{info.version}{SUFFIXES[fmt]}"
 
+        meta = self._card_facts(info.to_dict())
+
         def body(run: JobRun) -> ExportResult:
-            return self._export(model, info.to_dict(), fmt, output, run)
+            return self._export(model, meta, fmt, output, run)
 
         return self.runner.run("export", {"model_id": model.id, "format": fmt, "output": str(output)}, body,
                                ctx=ctx)
@@ -67,6 +69,23 @@ class ExportService:
             result.details = details
         ctx.progress(1.0, "exported")
         return result
+
+    def _card_facts(self, meta: dict) -> dict:
+        """A version's metadata plus what the card names from elsewhere: its dataset's name, the
+        iteration early stopping kept (from its job's training summary)."""
+        if meta.get("dataset_id"):
+            try:
+                meta["dataset_name"] = self.handles.datasets.get_dataset(meta["dataset_id"]).name
+            except NotFoundError:
+                pass
+        if meta.get("job_id"):
+            try:
+                summary = (self.handles.jobs.get_job(meta["job_id"]).results or {}).get("training_summary") or {}
+            except NotFoundError:
+                summary = {}
+            if summary.get("best_iteration") is not None and summary.get("stopped_early"):
+                meta["training_summary"] = {"best_iteration": summary["best_iteration"]}
+        return meta
 
     def _parity_rows(self, model: ModelHandle):
         """Rows to check the ONNX export on: a sample read from the dataset file, else the schema's example row."""

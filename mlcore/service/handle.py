@@ -43,9 +43,12 @@ class RowRef:
         frame = self.datasets.labelled_frame(
             ds, self.target, missing=f"The dataset has no column {self.target!r}, the model's target.")
         if split != "all" and self.is_own(dataset_id) and self.job_id:
-            idx = self.jobs.job_split(self.job_id)[split]
-            if len(idx) == 0:
+            idx = self.jobs.job_split(self.job_id).get(split)
+            if idx is None or len(idx) == 0:
                 raise DataValidationError(f"The {split} split of {self.owner} has no rows.")
+            if idx.min() < 0 or idx.max() >= len(frame):
+                raise DataValidationError(f"The {split} split of {self.owner} names rows up to {int(idx.max())}, "
+                                          f"but its dataset has {len(frame)} labelled rows: was the data changed?")
             return frame.iloc[idx]
         return frame
 

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from mlcore import vocab
-from mlcore.errors import ConfigError, NotFoundError
+from mlcore.errors import ArtifactIntegrityError, ConfigError, NotFoundError
+from mlcore.jsonsafe import json_safe
 from mlcore.registry import ExperimentInfo, JobInfo, JobStore
 
 
@@ -22,10 +23,17 @@ class JobService:
         vocab.check_choice(status, vocab.JOB_STATUSES, "Job status")
         return self.store.list(kind, status)
 
-    def set_job_threshold(self, job_id: str, threshold: float | None) -> None:
-        """Store a decision threshold with a job's results (its predictions and evaluations use it)."""
+    def set_job_threshold(self, job_id: str, threshold: float | None, test_metrics: dict[str, Any] | None = None
+                          ) -> None:
+        """Store a decision threshold with a job's results (its predictions and evaluations use it), and
+        the test metrics computed at it."""
         job = self.get_job(job_id)
-        self.store.update(job.id, results=dict(job.results or {}, threshold=threshold))
+        results = dict(job.results or {}, threshold=threshold)
+        if test_metrics is not None:
+            evaluation = dict(results.get("evaluation") or {})
+            evaluation["test"] = dict(evaluation.get("test") or {}, metrics=json_safe(test_metrics))
+            results["evaluation"] = evaluation
+        self.store.update(job.id, results=results)
 
     def list_experiments(self, job_id: str | None = None) -> list[ExperimentInfo]:
         """Tuning runs, newest first (optionally those of one job)."""
@@ -49,11 +57,28 @@ class JobService:
         return job
 
     def job_split(self, job_id: str) -> dict[str, Any]:
+        """The row positions of a job's train/validation/test split, checksum verified (never unpickled)."""
+        import zipfile
+
         import numpy as np
+
+        from mlcore.artifacts import sha256_file
 
         job = self.get_job(job_id)
         path = self.home / "jobs" / job.id / "split.npz"
         if not path.exists():
             raise NotFoundError(f"Job {job.id[:8]} has no stored split.")
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
+        if job.split_sha256 and sha256_file(path) != job.split_sha256:
+            raise ArtifactIntegrityError(f"The split file {path} was changed after it was saved (its sha256 is not "
+                                         f"the recorded one); refusing to use it. Retrain job {job.id[:8]}.")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                split = {k: data[k] for k in data.files}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+            raise ArtifactIntegrityError(f"The split file {path} cannot be read ({exc}); retrain job "
+                                         f"{job.id[:8]}.") from None
+        for name, idx in split.items():
+            if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+                raise ArtifactIntegrityError(f"The split file {path} holds {idx.dtype} {name!r} row positions, "
+                                             f"not a list of integers; retrain job {job.id[:8]}.")
+        return split

@@ -1,13 +1,15 @@
 """ModelService: the model registry — versions from jobs or pipelines, stages, rollback, loading.
 
 ``deploy`` (from a job) and ``register_model`` (any pipeline) share one path, ``_register``:
-validate the name, choose the version, write the artifact into a new folder, write
-metadata.json, insert the row and its first transition — and remove the folder if any step fails.
+validate the name, write the artifact and metadata.json into a private staging folder, insert the
+row (which reserves the version), then rename the folder into place — and remove the staging
+folder if any step before the row fails. ``sweep`` tidies what a killed deploy left.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -20,6 +22,11 @@ from mlcore.jsonsafe import json_safe
 from mlcore.registry import ModelStore, ModelVersionInfo, TransitionInfo
 from mlcore.service.datasets import DatasetService
 from mlcore.service.jobs import JobService
+
+log = logging.getLogger(__name__)
+
+STAGING_PREFIX = ".deploying-"  # models/<name>/.deploying-<pid>-<version id>: a version being written
+ORPHANS = ".orphans"  # models/.orphans/: version folders found without a row, kept for a person to look at
 
 
 class ModelService:
@@ -131,40 +138,119 @@ class ModelService:
     def _register(self, name: str, version: str | None, write: Callable[[Path], str], *, reason: str,
                   tags: list[str] | None, metrics: dict | None, hyperparameters: dict | None,
                   feature_names: list[str] | None, **fields: Any) -> ModelVersionInfo:
-        """The one path of a new version: folder, artifact (``write`` returns its sha256), metadata, row."""
-        from mlcore.deployment import next_version, validate_name, validate_version
+        """The one path of a new version: artifact and metadata in a private folder, row, then the rename.
+
+        The row is the reservation: a racing deploy of the same name loses the unique
+        (name, version) insert and takes the next free version; the folder is renamed into
+        place only after its row commits, so a killed deploy never leaves a version folder
+        without a row (its private folder is finished or removed by :meth:`sweep`).
+        """
+        from mlcore.deployment import validate_name, validate_version
 
         name = validate_name(name)
-        existing = self.store.versions(name)
-        version = validate_version(version) if version else next_version(existing)
-        if version in existing:
-            raise ConflictError(f"Model {name!r} already has version {version}; choose another version.")
-        folder = self._new_version_folder(name, version)
-        artifact = folder / "model.joblib"
+        chosen = validate_version(version) if version else None
+        if chosen is not None and chosen in self.store.versions(name):
+            raise ConflictError(f"Model {name!r} already has version {chosen}; choose another version.")
+        version_id = str(uuid.uuid4())
+        staging = self.home / "models" / name / f"{STAGING_PREFIX}{os.getpid()}-{version_id}"
+        staging.mkdir(parents=True)
         try:
-            digest = write(artifact)
-            meta = dict(fields, id=str(uuid.uuid4()), name=name, version=version, status="staged",
-                        tags=list(tags or []), metrics=json_safe(dict(metrics or {})),
+            digest = write(staging / "model.joblib")
+            meta = dict(fields, id=version_id, name=name, tags=list(tags or []),
+                        metrics=json_safe(dict(metrics or {})),
                         hyperparameters=json_safe(dict(hyperparameters or {})),
-                        feature_names=[str(f) for f in (feature_names or [])],
-                        artifact_path=str(artifact.relative_to(self.home)), artifact_sha256=digest)
-            (folder / "metadata.json").write_text(json.dumps(json_safe(meta), indent=2), encoding="utf-8")
-            return self.store.add(meta, reason)
+                        feature_names=[str(f) for f in (feature_names or [])], artifact_sha256=digest)
+            info = self._insert_row(name, chosen, meta, reason, staging)
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
             raise
+        self._move_into_place(staging, self.home / Path(info.artifact_path).parent)
+        return info
 
-    def _new_version_folder(self, name: str, version: str) -> Path:
-        """Create the artifact folder of a new version; a leftover or a racing deploy is a conflict."""
-        folder = self.home / "models" / name / version
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            raise ConflictError(f"The folder for {name} {version} already exists ({folder}); another deploy "
-                                "is writing it, or an earlier one failed: choose another version or remove "
-                                "the folder.") from None
-        return folder
+    def _insert_row(self, name: str, chosen: str | None, meta: dict[str, Any], reason: str,
+                    staging: Path) -> ModelVersionInfo:
+        """Insert the row at ``chosen`` or at the next free version (retrying when a racing deploy took it)."""
+        from mlcore.deployment import next_version
+
+        for _attempt in range(50):
+            taken = self.store.versions(name) + self._version_folders(name)
+            version = chosen or next_version(taken)
+            artifact = Path("models") / name / version / "model.joblib"
+            row = dict(meta, version=version, status="staged", artifact_path=str(artifact))
+            # the stage lives in the database only: a copy in the file would go stale at the first promote
+            file_meta = {k: v for k, v in row.items() if k != "status"}
+            (staging / "metadata.json").write_text(json.dumps(json_safe(file_meta), indent=2), encoding="utf-8")
+            try:
+                return self.store.add(row, reason)
+            except ConflictError:
+                if chosen is not None:
+                    raise
+        raise ConflictError(f"Could not find a free version of {name!r}: other deploys keep taking them.")
+
+    def _version_folders(self, name: str) -> list[str]:
+        """Version folders on disk (an orphan's version is not proposed again)."""
+        from mlcore.deployment import parse_version
+
+        folder = self.home / "models" / name
+        names = [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+        out = []
+        for n in names:
+            try:
+                parse_version(n)
+            except ConfigError:
+                continue
+            out.append(n)
+        return out
+
+    def _move_into_place(self, staging: Path, final: Path) -> None:
+        """Rename a staged version folder to its version's folder; a leftover there is moved aside."""
+        if final.exists():
+            self._set_aside(final)
+        os.replace(staging, final)
+
+    def _set_aside(self, folder: Path) -> Path:
+        """Move a folder with no row to ``models/.orphans/`` (kept, never deleted)."""
+        from datetime import datetime
+
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = self.home / "models" / ORPHANS / f"{folder.parent.name}-{folder.name}-{stamp}-{uuid.uuid4().hex[:6]}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(folder, target)
+        log.warning("moved %s (no database row) to %s", folder, target)
+        return target
+
+    def sweep(self) -> dict[str, int]:
+        """Tidy ``models/`` on open: finish or remove staged folders of dead deploys, set aside orphan versions.
+
+        A version folder is set aside (to ``models/.orphans/``) only when no row names it;
+        a folder that has a row is never touched.
+        """
+        import psutil
+
+        root = self.home / "models"
+        done = {"finished": 0, "removed": 0, "set_aside": 0}
+        if not root.is_dir():
+            return done
+        rows = {(m.name, m.version): m for m in self.store.list()}
+        by_id = {m.id: m for m in rows.values()}
+        for name_dir in [p for p in root.iterdir() if p.is_dir() and p.name != ORPHANS]:
+            for folder in [p for p in name_dir.iterdir() if p.is_dir()]:
+                if folder.name.startswith(STAGING_PREFIX):
+                    pid, _, version_id = folder.name[len(STAGING_PREFIX):].partition("-")
+                    if pid.isdigit() and psutil.pid_exists(int(pid)):
+                        continue  # a deploy in progress (or a pid reused: left for a later sweep)
+                    info = by_id.get(version_id)
+                    final = self.home / Path(info.artifact_path).parent if info else None
+                    if final is not None and not final.exists():
+                        os.replace(folder, final)  # killed after its row committed: finish the rename
+                        done["finished"] += 1
+                    else:
+                        shutil.rmtree(folder, ignore_errors=True)
+                        done["removed"] += 1
+                elif (name_dir.name, folder.name) not in rows:
+                    self._set_aside(folder)
+                    done["set_aside"] += 1
+        return done
 
     # -- stages -------------------------------------------------------------------
     def promote(self, key: str, reason: str | None = None) -> ModelVersionInfo:
@@ -218,5 +304,10 @@ class ModelService:
         info = self.store.delete(key)
         shutil.rmtree(self.home / Path(info.artifact_path).parent, ignore_errors=True)
 
-    def set_model_threshold(self, key: str, threshold: float | None) -> ModelVersionInfo:
-        return self.store.update(key, threshold=threshold)
+    def set_model_threshold(self, key: str, threshold: float | None, metrics: dict[str, Any] | None = None
+                            ) -> ModelVersionInfo:
+        """Store a version's decision threshold (and its metrics recomputed at it, when given)."""
+        values: dict[str, Any] = {"threshold": threshold}
+        if metrics is not None:
+            values["metrics"] = json_safe(metrics)
+        return self.store.update(key, **values)

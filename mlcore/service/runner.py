@@ -79,14 +79,16 @@ class JobRun(JobContext):
         """Save the trained pipeline (and its row split) as this job's artifact, checksum recorded."""
         import numpy as np
 
-        from mlcore.artifacts import save_artifact
+        from mlcore.artifacts import save_artifact, sha256_file
 
         folder = self.folder
         digest = save_artifact(pipeline, folder / "pipeline.joblib")
-        if split is not None:
-            np.savez_compressed(folder / "split.npz", **split)
+        split_digest = None
+        if split is not None:  # the rows a model is evaluated on are checked like the model itself
+            np.savez_compressed(folder / "split.npz", **{k: np.asarray(v, dtype=np.int64) for k, v in split.items()})
+            split_digest = sha256_file(folder / "split.npz")
         rel = Path("jobs") / self.id / "pipeline.joblib"
-        self.update(artifact_path=str(rel), artifact_sha256=digest)
+        self.update(artifact_path=str(rel), artifact_sha256=digest, split_sha256=split_digest)
 
     def history(self) -> list[dict[str, Any]]:
         """The curve points reported so far, one record per step, keyed like a training history
@@ -127,6 +129,16 @@ def _to_dict(result: Any) -> dict[str, Any]:
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
+def _process_started(pid: int) -> float | None:
+    """When the process ``pid`` started (seconds since the epoch); None when it cannot be told."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.Error, OSError):
+        return None
+
+
 class JobRunner:
     """Creates job rows and runs bodies as jobs (see the module docstring)."""
 
@@ -142,9 +154,11 @@ class JobRunner:
 
             self._versions = dict(library_versions(), host=socket.gethostname())
         job_id = str(uuid.uuid4())
+        # the pid alone is not the process: once it ends, the pid can be given to another one
+        host = dict(self._versions, pid_started=_process_started(os.getpid()))
         self.store.create(id=job_id, kind=kind, dataset_id=dataset.id if dataset else None,
                           dataset_hash=dataset.content_hash if dataset else None, config=json_safe(config),
-                          pid=os.getpid(), library_versions=dict(self._versions))
+                          pid=os.getpid(), library_versions=host)
         return job_id
 
     def outcome(self, kind: str, config: dict[str, Any], body: Callable[[JobRun], R], *,
@@ -189,8 +203,11 @@ class JobRunner:
         def gone(pid: int | None, versions: dict[str, Any]) -> bool:
             if versions.get("host", host) != host:
                 return False  # a shared registry: another machine's job is not ours to judge
-            if pid == os.getpid():
-                return False  # this process is running it (a second Workspace on the same home)
-            return pid is None or not psutil.pid_exists(pid)
+            if pid is None or not psutil.pid_exists(pid):
+                return True
+            started, now_started = versions.get("pid_started"), _process_started(pid)
+            if started is not None and now_started is not None and now_started > float(started) + 1.0:
+                return True  # the pid was reused: the process holding it now started after the job
+            return False  # still running it (this process too: a second Workspace on the same home)
 
         return self.store.mark_interrupted(gone)

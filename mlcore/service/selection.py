@@ -124,6 +124,29 @@ class SelectionService:
 
         return self.runner.run("compare", config, body, ctx=ctx, dataset=data.info, partial=partial)
 
+    def recover_interrupted(self) -> int:
+        """Interrupted tuning runs that recorded no trials get those their Optuna study holds; how many."""
+        from mlcore.errors import ConfigError, NotFoundError
+        from mlcore.models import get_algorithm
+        from mlcore.tuning import study_trials
+
+        n = 0
+        for exp in self.experiments.list_experiments():
+            if exp.status != "interrupted" or exp.trials or not exp.study_name or not exp.storage:
+                continue
+            # the recorded URL hides a password: only the workspace's own storage can be opened from it
+            storage = self.optuna_storage if exp.storage == hide_password(self.optuna_storage) else exp.storage
+            try:
+                task = self.jobs.get_job(exp.job_id).config.get("task_type") if exp.job_id else None
+                spec = get_algorithm(exp.algorithm, task) if task else None
+                found = study_trials(storage, exp.study_name, spec.params_from_search if spec else None)
+            except (ConfigError, NotFoundError, ValueError):
+                continue  # a storage this machine cannot open: the run stays without trials
+            if found and found["trials"]:
+                self.experiments.update_experiment(exp.id, **json_safe(found))
+                n += 1
+        return n
+
     # -- tune -----------------------------------------------------------------------
     def tune(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,
              algorithm: str = "random_forest", tuning_method: str = "optuna", n_trials: int | None = 50,

@@ -110,3 +110,29 @@ def open_study(storage: Any, name: str, sampler: Any, pruner: Any, attrs: dict[s
         if attrs.get(key) is not None and key not in stored:
             study.set_user_attr(key, attrs[key])
     return study
+
+
+def study_trials(storage: Any, name: str, to_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+                 ) -> dict[str, Any] | None:
+    """The finished trials of a stored study (records shaped like a tune's), its best value and params;
+    None when the storage holds no such study. ``to_params`` maps search params to pipeline params."""
+    import optuna
+
+    try:
+        study = _in_storage(storage, lambda: optuna.load_study(study_name=name, storage=storage))
+    except KeyError:
+        return None
+    maximize = _directions(study) == "maximize"
+    trials, best, best_params = [], None, {}
+    for t in study.get_trials(deepcopy=False):
+        state = t.state.name.lower()
+        value = None if t.value is None or t.value != t.value else float(t.value)
+        params = t.user_attrs.get("search_params", t.params)
+        params = to_params(params) if to_params is not None else params
+        if state == "complete" and value is not None and (best is None or (value > best if maximize else value < best)):
+            best, best_params = value, params
+        trials.append({"number": t.number, "params": params, "value": value, "state": state,
+                       "duration": t.duration.total_seconds() if t.duration else None,
+                       "fold_scores": t.user_attrs.get("fold_scores", []), "std": t.user_attrs.get("std"),
+                       "error": t.user_attrs.get("error"), "best_so_far": best})
+    return {"trials": trials, "best_score": best, "best_params": best_params}

@@ -318,3 +318,17 @@ def test_the_confirmation_of_a_stage_change_confirms_on_enter(qtbot, make_window
     plain = confirmation_box(None, "Delete dataset", "Delete it?")
     qtbot.addWidget(plain)
     assert plain.standardButton(plain.defaultButton()) == QMessageBox.StandardButton.No
+
+
+def test_versions_table_shows_metrics_at_the_chosen_threshold(qtbot, make_window, prepared, tmp_path):
+    ws, ids = prepared
+    at_half = ws.get_model("bc:1.0.0").metrics["accuracy"]
+    info = ws.set_model_threshold("bc:1.0.0", 0.97)
+    assert info.metrics["accuracy"] != at_half  # the fixture's threshold moves it
+    window = make_window(ws)
+    table = window.registry_tab.versions.table
+    shown = {table.item(r, 1).text(): table.item(r, 5).text() for r in range(table.rowCount())}
+    assert shown["1.0.0"] == f"accuracy {info.metrics['accuracy']:.4f} at 0.97 (0.5: {at_half:.4f})"
+    assert " at " not in shown["1.1.0"]
+    window.resize(1300, 800)
+    window.registry_tab.versions.grab().save(str(tmp_path / "registry_threshold.png"))

@@ -48,8 +48,12 @@ def test_failed_registration_leaves_no_folder_and_numpy_metrics_are_stored(train
     with pytest.raises(ConfigError, match="task_type"):
         ws.register_model(model, name="np", version="2.0.0", task_type="clustering", algorithm="x")
     assert not (ws.home / "models" / "np" / "2.0.0").exists()
-    (ws.home / "models" / "np" / "3.0.0").mkdir()  # a leftover of a crashed deploy
-    with pytest.raises(ConflictError, match="already exists"):
+    assert [p.name for p in (ws.home / "models" / "np").iterdir()] == ["1.0.0"]  # no staging folder left
+    (ws.home / "models" / "np" / "3.0.0").mkdir()  # a leftover of a crashed deploy (no row): set aside
+    assert ws.register_model(model, name="np", version="3.0.0", task_type="classification",
+                             algorithm="x").version == "3.0.0"
+    assert any(p.name.startswith("np-3.0.0-") for p in (ws.home / "models" / ".orphans").iterdir())
+    with pytest.raises(ConflictError, match="already has version 3.0.0"):
         ws.register_model(model, name="np", version="3.0.0", task_type="classification", algorithm="x")
 
 

@@ -110,3 +110,33 @@ def test_interrupted_jobs_are_marked_when_the_workspace_opens(home):
     with Workspace(home) as ws:
         job = ws.get_job("dead")
     assert job.status == "interrupted" and "ended" in job.error
+
+
+def test_a_job_whose_pid_was_reused_by_a_later_process_is_interrupted(home):
+    import os
+    import subprocess
+    import sys
+
+    import psutil
+
+    from mlcore.registry import orm
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        born = {pid: psutil.Process(pid).create_time() for pid in (os.getpid(), other.pid)}
+        ws = Workspace(home)
+        with ws.db.session() as s:
+            for job_id, pid, started in (("reused-other", other.pid, born[other.pid] - 100),
+                                         ("reused-ours", os.getpid(), born[os.getpid()] - 100),
+                                         ("alive", other.pid, born[other.pid])):
+                s.add(orm.MLTrainingJob(id=job_id, kind="train", status="running", config={}, pid=pid,
+                                        library_versions={"pid_started": started}))
+        ws.close()
+        with Workspace(home) as ws:
+            status = {j: ws.get_job(j).status for j in ("reused-other", "reused-ours", "alive")}
+            assert status == {"reused-other": "interrupted", "reused-ours": "interrupted", "alive": "running"}
+            job_id = ws.runner.create("train", {})
+            assert ws.get_job(job_id).library_versions["pid_started"] == born[os.getpid()]
+    finally:
+        other.kill()
+        other.wait()

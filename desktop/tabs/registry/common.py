@@ -28,8 +28,16 @@ def headline_metric(metrics: dict[str, Any] | None) -> tuple[str, float] | None:
 
 
 def headline_text(metrics: dict[str, Any] | None) -> str:
+    """'accuracy 0.8123', or at a chosen threshold 'accuracy 0.8123 at 0.352 (0.5: 0.7913)'."""
     found = headline_metric(metrics)
-    return f"{found[0]} {found[1]:.4f}" if found else "—"
+    if not found:
+        return "—"
+    text = f"{found[0]} {found[1]:.4f}"
+    before = ((metrics or {}).get("at_default_threshold") or {}).get(found[0])
+    threshold = (metrics or {}).get("threshold")
+    if isinstance(before, (int, float)) and isinstance(threshold, (int, float)):
+        text += f" at {threshold:.3g} (0.5: {before:.4f})"
+    return text
 
 
 def when(value: Any) -> str:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services import Services
 from desktop.tabs.registry.common import (
-    DANGER_STYLE, color_status, fmt_interval, fmt_number, headline_metric, make_table, set_row, when,
+    DANGER_STYLE, color_status, fmt_interval, fmt_number, headline_text, make_table, set_row, when,
 )
 from desktop.tabs.registry.deploy_dialog import DeployDialog
 from desktop.workers import JobWorker
@@ -113,9 +113,8 @@ class VersionsPanel(QWidget):
         self.table.clearSelection()
         self.table.setRowCount(len(self.versions))
         for row, info in enumerate(self.versions):
-            headline = headline_metric(info.metrics)
             set_row(self.table, row, [info.name, info.version, info.algorithm, info.task_type, info.status,
-                                      f"{headline[0]} {headline[1]:.4f}" if headline else "—",
+                                      headline_text(info.metrics),
                                       when(info.created_at), ", ".join(info.tags or [])])
             color_status(self.table.item(row, 4), info.status)
             self.table.item(row, 0).setToolTip(f"id {info.id}\n{info.description or ''}".strip())

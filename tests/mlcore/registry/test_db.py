@@ -67,3 +67,26 @@ def test_foreign_tables_without_revision_are_refused(tmp_path):
     con.close()
     with pytest.raises(SchemaError, match="no schema revision"):
         Database(f"sqlite:///{path}", path)
+
+
+def test_upgrade_from_0001_keeps_duplicate_imports_and_keys_the_oldest(tmp_path):
+    from alembic import command
+
+    from mlcore.registry.db import _alembic_config, make_engine
+
+    path = tmp_path / "w.db"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(_alembic_config(engine), "0001_initial")
+    with engine.begin() as conn:
+        for i, stamp in enumerate(("2026-01-02", "2026-01-01", "2026-01-03")):
+            conn.execute(text(
+                "INSERT INTO ml_datasets (id, name, file_path, content_hash, rows, columns, column_names, dtypes, "
+                "missing_values, profile, import_info, created_at) VALUES "
+                f"('d{i}', 'n', 'f', 'h', 1, 1, '[]', '{{}}', '{{}}', '{{}}', '{{}}', '{stamp}')"))
+    engine.dispose()
+    db = Database(f"sqlite:///{path}", path)
+    with db.engine.connect() as conn:
+        keys = dict(conn.execute(text("SELECT id, import_key FROM ml_datasets")).all())
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+    assert keys == {"d0": None, "d1": "h", "d2": None}
+    db.dispose()
