@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLayout, QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout,
+                               QWidget)
 
 
 def progress_over_results(progress: QWidget, time_label: QWidget, upper: QWidget, lower: QWidget,
@@ -24,6 +25,30 @@ def progress_over_results(progress: QWidget, time_label: QWidget, upper: QWidget
     layout.addLayout(row)
     layout.addWidget(vertical, 1)
     return panel
+
+
+def form_beside_results(view: QWidget, form: QWidget, buttons: QLayout, results: QWidget,
+                        width: tuple[int, int] = (340, 440)) -> None:
+    """Lay ``view`` out as a scrolling form over its Start/Cancel buttons (always in view), beside ``results``."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(form)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    left = QWidget()
+    left_layout = QVBoxLayout(left)
+    left_layout.setContentsMargins(0, 0, 0, 0)
+    left_layout.addWidget(scroll, 1)
+    left_layout.addLayout(buttons)
+    left.setMinimumWidth(width[0])
+    left.setMaximumWidth(width[1])
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter.addWidget(left)
+    splitter.addWidget(results)
+    splitter.setStretchFactor(1, 1)
+    layout = QVBoxLayout(view)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(splitter)
 
 
 def start_and_cancel(start_text: str, on_start: Callable[[], Any],

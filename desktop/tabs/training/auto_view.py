@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-    QScrollArea, QSpinBox, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget,
+    QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from desktop.plots import LivePlot
@@ -16,7 +16,8 @@ from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice
 from desktop.tabs.training.job_view import JobViewMixin
 from desktop.tabs.training.trial_tables import _Table
-from desktop.widgets.job_panel import job_progress_bar, progress_over_results, start_and_cancel
+from desktop.widgets.job_panel import (form_beside_results, job_progress_bar, progress_over_results,
+                                       start_and_cancel)
 from desktop.workers import JobWorker
 from mlcore import vocab
 
@@ -96,25 +97,7 @@ class AutoView(JobViewMixin, QWidget):
         form_layout.addWidget(self.data)
         form_layout.addWidget(self._build_settings())
         form_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(form)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(scroll, 1)
-        left_layout.addLayout(self._buttons)
-        left.setMinimumWidth(340)
-        left.setMaximumWidth(440)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        form_beside_results(self, form, self._buttons, self._build_results())
 
         self._clock = QTimer(self)
         self._clock.setInterval(250)

@@ -9,10 +9,11 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-    QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
-from desktop.widgets.job_panel import job_progress_bar, progress_over_results, start_and_cancel
+from desktop.widgets.job_panel import (form_beside_results, job_progress_bar, progress_over_results,
+                                       start_and_cancel)
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.job_list import JobTable, job_summary
@@ -47,27 +48,7 @@ class TrainView(QWidget):
         self._algorithms: dict[str, Any] = {}
 
         form_panel = self._build_form()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(form_panel)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        # Start and Cancel stay in view however long the hyperparameter form is
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(scroll, 1)
-        left_layout.addLayout(self._buttons)
-        left.setMinimumWidth(400)
-        left.setMaximumWidth(480)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self._build_monitor())
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        form_beside_results(self, form_panel, self._buttons, self._build_monitor(), width=(400, 480))
 
         self._clock = QTimer(self)
         self._clock.setInterval(250)

@@ -7,11 +7,12 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-    QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from desktop.tabs.training.job_view import JobViewMixin
-from desktop.widgets.job_panel import job_progress_bar, progress_over_results, start_and_cancel
+from desktop.widgets.job_panel import (form_beside_results, job_progress_bar, progress_over_results,
+                                       start_and_cancel)
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is_better
@@ -47,26 +48,7 @@ class TuneView(JobViewMixin, QWidget):
         form_layout.addWidget(self._build_data())
         form_layout.addWidget(self._build_search())
         form_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(form)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(scroll, 1)
-        left_layout.addLayout(self._buttons)
-        left.setMinimumWidth(340)
-        left.setMaximumWidth(440)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        form_beside_results(self, form, self._buttons, self._build_results())
 
         self._clock = QTimer(self)
         self._clock.setInterval(250)
