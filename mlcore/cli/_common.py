@@ -55,3 +55,12 @@ def open_workspace(args: argparse.Namespace):
     from mlcore.workspace import Workspace
 
     return Workspace(getattr(args, "home", None))
+
+
+def fmt_value(value: object, digits: int = 4) -> str:
+    """A number for a table or a progress line: floats to ``digits`` places, None as "-"."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mlcore import vocab
-from mlcore.cli._common import emit, make_ctx, open_workspace, table
+from mlcore.cli._common import emit, fmt_value, make_ctx, open_workspace, table
 
 
 def register(sub, common) -> None:
@@ -24,14 +24,6 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_automl)
 
 
-def _fmt(value, digits: int = 4) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
 def _live_ctx(args: argparse.Namespace):
     from mlcore.jobs import ConsoleContext
 
@@ -39,8 +31,8 @@ def _live_ctx(args: argparse.Namespace):
         def _on_event(self, kind: str, data: dict) -> None:
             if kind == "automl_trial":
                 extra = f" ({data['error']})" if data.get("error") else ""
-                self.log(f"trial {data.get('trial')}: {data.get('model')} {_fmt(data.get('score'))} "
-                         f"± {_fmt(data.get('score_std'))} at {data.get('elapsed', 0):.1f}s{extra}")
+                self.log(f"trial {data.get('trial')}: {data.get('model')} {fmt_value(data.get('score'))} "
+                         f"± {fmt_value(data.get('score_std'))} at {data.get('elapsed', 0):.1f}s{extra}")
 
     base = make_ctx(args)
     return LiveConsole(stream=base.stream, quiet=base.quiet)
@@ -59,13 +51,13 @@ def cmd_automl(args: argparse.Namespace) -> int:
     summary = results.get("training_summary") or {}
     board = sorted((r for r in auto.get("leaderboard", []) if r.get("status") == "ok"),
                    key=lambda r: r["score"], reverse=vocab.higher_is_better(auto.get("metric", "")))
-    rows = [[r["trial"], r["model"], _fmt(r["score"]), _fmt(r["score_std"]), _fmt(r["fit_seconds"], 2),
-             _fmt(r["predict_ms_per_1k_rows"], 1), _fmt(r["ensemble_weight"], 2) if r["ensemble_weight"] else ""]
+    rows = [[r["trial"], r["model"], fmt_value(r["score"]), fmt_value(r["score_std"]), fmt_value(r["fit_seconds"], 2),
+             fmt_value(r["predict_ms_per_1k_rows"], 1), fmt_value(r["ensemble_weight"], 2) if r["ensemble_weight"] else ""]
             for r in board[:15]]
     what = f"ensemble of {len(auto.get('ensemble', []))}" if auto.get("used_ensemble") else summary.get("best_model")
     lines = [f"job {job.id} (automl): {job.status} in {summary.get('seconds')} s of {summary.get('time_budget')}",
              f"  {summary.get('n_trials')} candidates, {auto.get('validation')}; {auto.get('metric')} "
-             f"out of fold {_fmt(auto.get('final_score'))}: {what}",
+             f"out of fold {fmt_value(auto.get('final_score'))}: {what}",
              table(rows, ["trial", "model", "score", "std", "fit s", "ms/1k rows", "weight"])]
     test = ((results.get("evaluation") or {}).get("test") or {}).get("metrics") or {}
     shown = {k: v for k, v in test.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}

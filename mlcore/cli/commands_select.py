@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mlcore import vocab
-from mlcore.cli._common import emit, make_ctx, open_workspace, table
+from mlcore.cli._common import emit, fmt_value, make_ctx, open_workspace, table
 
 
 def register(sub, common) -> None:
@@ -56,14 +56,6 @@ def _ws(args):
     return open_workspace(args)
 
 
-def _fmt(value, digits: int = 4) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
 def _live_ctx(args: argparse.Namespace):
     """The CLI's progress bar, plus one line per finished trial or compared model."""
     from mlcore.jobs import ConsoleContext
@@ -71,12 +63,12 @@ def _live_ctx(args: argparse.Namespace):
     class LiveConsole(ConsoleContext):
         def _on_event(self, kind: str, data: dict) -> None:
             if kind == "trial":
-                self.log(f"trial {data.get('number')}: {data.get('state')} value {_fmt(data.get('value'))} "
-                         f"best {_fmt(data.get('best'))} {data.get('params')}")
+                self.log(f"trial {data.get('number')}: {data.get('state')} value {fmt_value(data.get('value'))} "
+                         f"best {fmt_value(data.get('best'))} {data.get('params')}")
             elif kind == "compare_row":
                 reason = f" ({data['error']})" if data.get("error") else ""
-                self.log(f"{data.get('model')}: {data.get('status')} mean {_fmt(data.get('mean_score'))} "
-                         f"± {_fmt(data.get('std_score'))}{reason}")
+                self.log(f"{data.get('model')}: {data.get('status')} mean {fmt_value(data.get('mean_score'))} "
+                         f"± {fmt_value(data.get('std_score'))}{reason}")
 
     base = make_ctx(args)
     return LiveConsole(stream=base.stream, quiet=base.quiet)
@@ -91,8 +83,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          metric=args.metric, recipe=args.recipe, seed=args.seed, ctx=ctx,
                          cv_kind=args.cv_kind, group_column=args.group_column)
         ctx.finish()
-    rows = [[r.get("rank") or "-", r["model"], r["status"], _fmt(r.get("mean_score")), _fmt(r.get("std_score")),
-             _fmt(r.get("p_value"), 3), _fmt(r.get("fit_time"), 2), r.get("error") or ""]
+    rows = [[r.get("rank") or "-", r["model"], r["status"], fmt_value(r.get("mean_score")), fmt_value(r.get("std_score")),
+             fmt_value(r.get("p_value"), 3), fmt_value(r.get("fit_time"), 2), r.get("error") or ""]
             for r in out["comparison"]]
     text = (f"{out.get('metric')} over {out.get('cv')}-fold CV (p: corrected t-test vs the best)\n"
             + table(rows, ["rank", "model", "status", "mean", "std", "p", "fit s", "error"]))
@@ -115,7 +107,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     lines = [f"job {job.id} (tune): {job.status}",
              f"  {summary.get('algorithm')} by {summary.get('method')}: {summary.get('n_trials')} trials "
              f"({summary.get('n_complete')} complete, {summary.get('n_pruned')} pruned, {summary.get('n_failed')} failed)",
-             f"  best CV {summary.get('metric')} {_fmt(results.get('best_score'))} (trial {summary.get('best_trial')})",
+             f"  best CV {summary.get('metric')} {fmt_value(results.get('best_score'))} (trial {summary.get('best_trial')})",
              f"  best params {results.get('best_params')}"]
     test = ((results.get("evaluation") or {}).get("test") or {}).get("metrics") or {}
     shown = {k: v for k, v in test.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
@@ -129,6 +121,6 @@ def cmd_experiments_list(args: argparse.Namespace) -> int:
     with _ws(args) as ws:
         rows = ws.list_experiments(job_id=args.job)
     emit(args, {"experiments": [r.to_dict() for r in rows]},
-         table([[r.id[:8], r.algorithm, r.method, r.status, _fmt(r.best_score), len(r.trials or [])] for r in rows],
+         table([[r.id[:8], r.algorithm, r.method, r.status, fmt_value(r.best_score), len(r.trials or [])] for r in rows],
                ["id", "algorithm", "method", "status", "best", "trials"]) if rows else "no experiments yet")
     return 0
