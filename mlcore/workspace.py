@@ -2,7 +2,9 @@
 
 A workspace is a folder: ``workbench.db`` (SQLite, unless ``MLWB_DB_URL`` says otherwise),
 ``datasets/`` (imported data as Parquet), ``jobs/<id>/`` (trained pipelines), ``models/``
-(deployed versions), ``optuna.db``, ``reports/`` and ``logs/``.
+(deployed versions), ``optuna.db``, ``reports/`` and ``logs/``. A team shares one database and
+one artifact store (``workspace.json``, see :mod:`mlcore.connection`): then ``datasets/``,
+``jobs/`` and ``models/`` live in the store, and the home keeps a cache of what it downloaded.
 
 The work is done by the services of :mod:`mlcore.service`, built here with their collaborators
 (read ``__init__`` to follow a value from import to prediction). Every public method below
@@ -17,6 +19,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from mlcore.artifacts import ArtifactStore
+from mlcore.connection import Connection, resolve_connection
 from mlcore.paths import resolve_home
 from mlcore.registry import Registry
 from mlcore.service import (
@@ -57,23 +61,26 @@ def _to(service: str, method: Callable[..., Any]) -> Callable[..., Any]:
 class Workspace:
     """All operations of the seed's API, on one workspace folder."""
 
-    def __init__(self, home: str | os.PathLike | None = None, db_url: str | None = None) -> None:
+    def __init__(self, home: str | os.PathLike | None = None, db_url: str | None = None,
+                 store_url: str | None = None, cache_dir: str | os.PathLike | None = None) -> None:
         self.home: Path = resolve_home(home)
         for sub in ("datasets", "jobs", "models", "reports", "logs"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
+        self.connection: Connection = resolve_connection(self.home, db_url, store_url, cache_dir)
+        self.store = ArtifactStore(self.connection.store_url, self.connection.cache_dir)
         db_path = self.home / "workbench.db"
-        url = db_url or os.environ.get("MLWB_DB_URL") or f"sqlite:///{db_path}"
+        url = self.connection.db_url
         self.registry = Registry(url, db_path if url.startswith("sqlite") else None)
         self.db = self.registry.db
-        runner = JobRunner(self.registry.jobs, self.home)
+        runner = JobRunner(self.registry.jobs, self.store)
         self.runner = runner
-        self.datasets = DatasetService(self.home, self.registry.datasets)
-        self.jobs = JobService(self.home, self.registry.jobs)
+        self.datasets = DatasetService(self.store, self.registry.datasets)
+        self.jobs = JobService(self.store, self.registry.jobs)
         self.preparation = PreparationService(self.datasets, self.registry.recipes, runner)
         self.training = TrainingService(self.datasets, self.preparation, self.jobs, runner)
         self.selection = SelectionService(self.datasets, self.preparation, self.jobs, self.registry.jobs, runner,
                                           self.optuna_storage)
-        self.models = ModelService(self.home, self.registry.models, self.jobs, self.datasets)
+        self.models = ModelService(self.home, self.store, self.registry.models, self.jobs, self.datasets)
         self.handles = ModelHandles(self.datasets, self.jobs, self.models)
         self.evaluation = EvaluationService(self.handles, self.models, runner)
         self.export = ExportService(self.handles, runner)
@@ -92,6 +99,7 @@ class Workspace:
 
     @property
     def optuna_storage(self) -> str:
+        # per home even on a shared database: Optuna's own alembic table would collide with ours
         return f"sqlite:///{self.home / 'optuna.db'}"
 
     def close(self) -> None:

@@ -35,6 +35,7 @@ class DatasetInfo(_Entity):
     import_info: dict[str, Any]
     profile: dict[str, Any]
     created_at: datetime
+    file_sha256: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """The seed's upload/list response fields."""

@@ -24,6 +24,8 @@ class MLDataset(Base):
     name: Mapped[str] = mapped_column(String(255))
     source_path: Mapped[str | None] = mapped_column(Text)
     file_path: Mapped[str] = mapped_column(Text)
+    # sha256 of the Parquet file (NULL for datasets imported before it was recorded)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     # the content hash of a top-level import (NULL for derived datasets): unique, so two processes
     # importing the same file at once cannot both insert it

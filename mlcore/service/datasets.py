@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlcore.errors import ConfigError, ConflictError, DataImportError, DataValidationError, NotFoundError
+from mlcore.artifacts import ArtifactStore
+from mlcore.errors import ConfigError, ConflictError, DataImportError, DataValidationError
 from mlcore.jobs import JobContext
 from mlcore.registry import DatasetInfo, DatasetStore
 
@@ -62,10 +63,10 @@ def require_column(info: DatasetInfo, column: str | None, what: str = "target co
 
 
 class DatasetService:
-    """Datasets of a workspace: Parquet files under ``home/datasets`` and their rows in ``store``."""
+    """Datasets of a workspace: Parquet files under ``datasets/`` of the artifact store, their rows in ``store``."""
 
-    def __init__(self, home: Path, store: DatasetStore) -> None:
-        self.home = home
+    def __init__(self, files: ArtifactStore, store: DatasetStore) -> None:
+        self.files = files
         self.store = store
 
     # -- import -------------------------------------------------------------------
@@ -139,16 +140,22 @@ class DatasetService:
         ctx.progress(0.2, "profiling")
         profile = profile_frame(frame, target)
         ctx.check_cancelled()
+        from mlcore.artifacts import sha256_file
+
         dataset_id = str(uuid.uuid4())
-        rel = Path("datasets") / f"{dataset_id}.parquet"
-        final = self.home / rel
+        rel = f"datasets/{dataset_id}.parquet"
+        final = self.files.local_path(rel)
         tmp = final.with_suffix(".parquet.tmp")
         ctx.progress(0.5, "writing parquet")
         try:
+            final.parent.mkdir(parents=True, exist_ok=True)
             frame.to_parquet(tmp, index=False)
             os.replace(tmp, final)
+            file_sha256 = sha256_file(final)
+            self.files.put(final, rel)
             values = dict(
-                id=dataset_id, name=name, source_path=source_path, file_path=str(rel), content_hash=digest,
+                id=dataset_id, name=name, source_path=source_path, file_path=rel, file_sha256=file_sha256,
+                content_hash=digest,
                 rows=int(profile["rows"]), columns=int(profile["columns"]),
                 column_names=list(profile["column_names"]), dtypes=profile["dtypes"],
                 missing_values=profile["missing_values"], profile=profile, import_info=import_info,
@@ -157,10 +164,10 @@ class DatasetService:
             info, created = self.store.add_import(**values) if parent_id is None else (self.store.add(**values), True)
         except BaseException:
             tmp.unlink(missing_ok=True)
-            final.unlink(missing_ok=True)
+            self.files.delete(rel)
             raise
         if not created:  # another process imported the same content a moment earlier
-            final.unlink(missing_ok=True)
+            self.files.delete(rel)
             return self._reuse(info, target)
         ctx.progress(1.0, "imported")
         return info
@@ -184,14 +191,18 @@ class DatasetService:
         """A dataset by id, id prefix or exact name (CLI convenience)."""
         return self.store.find(key)
 
+    def data_file(self, info: DatasetInfo, needed_by: str = "") -> Path:
+        """The dataset's Parquet file, local (downloaded from the store and checked when needed).
+
+        A missing file raises NotFoundError naming the file, the dataset and ``needed_by``.
+        """
+        what = f"dataset {info.name!r}" + (f" (needed by {needed_by})" if needed_by else "")
+        return self.files.fetch(info.file_path, info.file_sha256, what)
+
     def load_frame(self, dataset_id: str, columns: list[str] | None = None) -> "pd.DataFrame":
         import pandas as pd
 
-        info = self.get_dataset(dataset_id)
-        path = self.home / info.file_path
-        if not path.exists():
-            raise NotFoundError(f"The data file of dataset {info.name!r} is missing: {path}")
-        return pd.read_parquet(path, columns=columns)
+        return pd.read_parquet(self.data_file(self.get_dataset(dataset_id)), columns=columns)
 
     def labelled_frame(self, dataset_id: str, target: str, *, missing: str = "") -> "pd.DataFrame":
         """The dataset's rows that have a target value, renumbered 0..n-1: the rows a stored split indexes."""
@@ -223,4 +234,4 @@ class DatasetService:
                 "delete with force to remove it anyway (the models keep working, their lineage loses it)."
             )
         self.store.delete(dataset_id)
-        (self.home / info.file_path).unlink(missing_ok=True)
+        self.files.delete(info.file_path)

@@ -91,6 +91,7 @@ class EvaluationService:
         if not model.rows.is_own(dataset_id) and split != "all":
             split = "all"  # another dataset has no stored split: every row is evaluation data
         rows = model.rows.rows(split, dataset_id)
+        model.pipeline  # noqa: B018 - loaded (and checked) here: a missing artifact fails before the job row
         config = {"model": model.id, "model_kind": model.kind, "dataset_id": dataset_id or model.dataset_id,
                   "split": split, "threshold": threshold, "n_boot": n_boot, "importance": importance}
 

@@ -35,6 +35,7 @@ class ExportService:
             output = output / f"{info.name}-{info.version}{SUFFIXES[fmt]}"
 
         meta = self._card_facts(info.to_dict())
+        model.pipeline  # noqa: B018 - loaded (and checked) here: a missing artifact fails before the job row
 
         def body(run: JobRun) -> ExportResult:
             return self._export(model, meta, fmt, output, run)

@@ -63,10 +63,8 @@ class RowRef:
             return None
         try:
             info = self.datasets.get_dataset(self.dataset_id)
+            path = self.datasets.data_file(info)
         except NotFoundError:
-            return None
-        path = self.datasets.home / info.file_path
-        if not path.exists():
             return None
         columns = [c for c in info.column_names if c != self.target]
         with pq.ParquetFile(path) as file:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from mlcore import vocab
+from mlcore.artifacts import ArtifactStore
 from mlcore.errors import ArtifactIntegrityError, ConfigError, NotFoundError
 from mlcore.jsonsafe import json_safe
 from mlcore.registry import ExperimentInfo, JobInfo, JobStore
 
 
 class JobService:
-    def __init__(self, home: Path, store: JobStore) -> None:
-        self.home = home
+    def __init__(self, files: ArtifactStore, store: JobStore) -> None:
+        self.files = files
         self.store = store
 
     def get_job(self, job_id: str) -> JobInfo:
@@ -44,7 +44,12 @@ class JobService:
         from mlcore.artifacts import load_artifact
 
         job = self.trained_job(job_id)
-        return load_artifact(self.home / job.artifact_path, job.artifact_sha256 or "")
+        return load_artifact(self.pipeline_file(job), job.artifact_sha256 or "")
+
+    def pipeline_file(self, job: JobInfo, needed_by: str = ""):
+        """The local file of a trained job's pipeline (downloaded from the store and checked when needed)."""
+        what = f"job {job.id[:8]}" + (f" (needed by {needed_by})" if needed_by else "")
+        return self.files.fetch(job.artifact_path, job.artifact_sha256, what)
 
     def trained_job(self, job_id: str) -> JobInfo:
         """A completed job that left a trained pipeline (train, tune); a clear error for any other."""
@@ -65,9 +70,10 @@ class JobService:
         from mlcore.artifacts import sha256_file
 
         job = self.get_job(job_id)
-        path = self.home / "jobs" / job.id / "split.npz"
-        if not path.exists():
+        rel = f"jobs/{job.id}/split.npz"
+        if not job.split_sha256 and not self.files.exists(rel):
             raise NotFoundError(f"Job {job.id[:8]} has no stored split.")
+        path = self.files.fetch(rel, job.split_sha256, f"the row split of job {job.id[:8]}")
         if job.split_sha256 and sha256_file(path) != job.split_sha256:
             raise ArtifactIntegrityError(f"The split file {path} was changed after it was saved (its sha256 is not "
                                          f"the recorded one); refusing to use it. Retrain job {job.id[:8]}.")

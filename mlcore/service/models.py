@@ -2,8 +2,9 @@
 
 ``deploy`` (from a job) and ``register_model`` (any pipeline) share one path, ``_register``:
 validate the name, write the artifact and metadata.json into a private staging folder, insert the
-row (which reserves the version), then rename the folder into place — and remove the staging
-folder if any step before the row fails. ``sweep`` tidies what a killed deploy left.
+row (which reserves the version), then rename the folder into place (or, when the artifact store is
+not the home, upload its files there) — and remove the staging folder if any step before the row
+fails. ``sweep`` tidies what a killed deploy left.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import logging
 import os
 import shutil
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from mlcore import vocab
+from mlcore.artifacts import ArtifactStore
 from mlcore.errors import ConfigError, ConflictError, NotFoundError
 from mlcore.jsonsafe import json_safe
 from mlcore.registry import ModelStore, ModelVersionInfo, TransitionInfo
@@ -30,8 +32,10 @@ ORPHANS = ".orphans"  # models/.orphans/: version folders found without a row, k
 
 
 class ModelService:
-    def __init__(self, home: Path, store: ModelStore, jobs: JobService, datasets: DatasetService) -> None:
-        self.home = home
+    def __init__(self, home: Path, files: ArtifactStore, store: ModelStore, jobs: JobService,
+                 datasets: DatasetService) -> None:
+        self.home = home  # staging folders are written here, always on this machine
+        self.files = files
         self.store = store
         self.jobs = jobs
         self.datasets = datasets
@@ -53,7 +57,8 @@ class ModelService:
         from mlcore.artifacts import load_artifact
 
         info = self.get_model(key)
-        return load_artifact(self.home / info.artifact_path, info.artifact_sha256), info
+        path = self.files.fetch(info.artifact_path, info.artifact_sha256, f"model {info.name} {info.version}")
+        return load_artifact(path, info.artifact_sha256), info
 
     def model_metadata(self, key: str) -> dict[str, Any]:
         return self.get_model(key).to_dict()
@@ -68,7 +73,7 @@ class ModelService:
         results = job.results or {}
         target = job.config.get("target_column")
         schema = results.get("input_schema") or self._schema_from_rows(job.id, job.dataset_id, target)
-        source = self.home / job.artifact_path
+        source = self.jobs.pipeline_file(job, needed_by=f"the deploy of {model_name!r}")
 
         def write(artifact: Path) -> str:
             shutil.copy2(source, artifact)
@@ -164,7 +169,7 @@ class ModelService:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        self._move_into_place(staging, self.home / Path(info.artifact_path).parent)
+        self._publish(staging, str(PurePosixPath(info.artifact_path).parent))
         return info
 
     def _insert_row(self, name: str, chosen: str | None, meta: dict[str, Any], reason: str,
@@ -175,8 +180,7 @@ class ModelService:
         for _attempt in range(50):
             taken = self.store.versions(name) + self._version_folders(name)
             version = chosen or next_version(taken)
-            artifact = Path("models") / name / version / "model.joblib"
-            row = dict(meta, version=version, status="staged", artifact_path=str(artifact))
+            row = dict(meta, version=version, status="staged", artifact_path=f"models/{name}/{version}/model.joblib")
             # the stage lives in the database only: a copy in the file would go stale at the first promote
             file_meta = {k: v for k, v in row.items() if k != "status"}
             (staging / "metadata.json").write_text(json.dumps(json_safe(file_meta), indent=2), encoding="utf-8")
@@ -191,8 +195,7 @@ class ModelService:
         """Version folders on disk (an orphan's version is not proposed again)."""
         from mlcore.deployment import parse_version
 
-        folder = self.home / "models" / name
-        names = [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+        names = self.files.list_folders(f"models/{name}")
         out = []
         for n in names:
             try:
@@ -202,11 +205,22 @@ class ModelService:
             out.append(n)
         return out
 
-    def _move_into_place(self, staging: Path, final: Path) -> None:
-        """Rename a staged version folder to its version's folder; a leftover there is moved aside."""
-        if final.exists():
-            self._set_aside(final)
-        os.replace(staging, final)
+    def _publish(self, staging: Path, rel: str) -> None:
+        """Put a staged version folder's files in the store at ``rel``.
+
+        In the home's own store it is one rename (a leftover folder there is moved aside first);
+        in a shared store each file is uploaded (a temporary name, then moved) and the staged
+        folder becomes the cached copy.
+        """
+        if self.files.in_place:
+            final = self.files.local_path(rel)
+            if final.exists():
+                self._set_aside(final)
+            os.replace(staging, final)
+            return
+        for name in ("model.joblib", "metadata.json"):
+            self.files.put(staging / name, f"{rel}/{name}")
+        shutil.rmtree(staging, ignore_errors=True)
 
     def _set_aside(self, folder: Path) -> Path:
         """Move a folder with no row to ``models/.orphans/`` (kept, never deleted)."""
@@ -240,14 +254,15 @@ class ModelService:
                     if pid.isdigit() and psutil.pid_exists(int(pid)):
                         continue  # a deploy in progress (or a pid reused: left for a later sweep)
                     info = by_id.get(version_id)
-                    final = self.home / Path(info.artifact_path).parent if info else None
-                    if final is not None and not final.exists():
-                        os.replace(folder, final)  # killed after its row committed: finish the rename
+                    rel = str(PurePosixPath(info.artifact_path).parent) if info else None
+                    if rel is not None and not self.files.exists(f"{rel}/model.joblib"):
+                        self._publish(folder, rel)  # killed after its row committed: finish the publish
                         done["finished"] += 1
                     else:
                         shutil.rmtree(folder, ignore_errors=True)
                         done["removed"] += 1
-                elif (name_dir.name, folder.name) not in rows:
+                elif self.files.in_place and (name_dir.name, folder.name) not in rows:
+                    # only the home's own store: a shared store's folders are not this machine's to judge
                     self._set_aside(folder)
                     done["set_aside"] += 1
         return done
@@ -302,7 +317,7 @@ class ModelService:
 
     def delete_model(self, key: str) -> None:
         info = self.store.delete(key)
-        shutil.rmtree(self.home / Path(info.artifact_path).parent, ignore_errors=True)
+        self.files.delete(str(PurePosixPath(info.artifact_path).parent), recursive=True)
 
     def set_model_threshold(self, key: str, threshold: float | None, metrics: dict[str, Any] | None = None
                             ) -> ModelVersionInfo:

@@ -26,6 +26,7 @@ class PreparationService:
         info = self.datasets.get_dataset(dataset_id)
         params = {"missing_strategy": missing_strategy, "outlier_method": outlier_method,
                   "outlier_threshold": outlier_threshold}
+        self.datasets.data_file(info, needed_by="cleaning")  # a missing file fails here, before the job row
 
         def body(run: JobRun) -> CleanResult:
             from mlcore.prep import clean_frame

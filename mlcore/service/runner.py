@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Generic, TypeVar
 
+from mlcore.artifacts import ArtifactStore
 from mlcore.errors import JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext, MetricEvent
 from mlcore.jsonsafe import json_safe
@@ -35,11 +36,11 @@ class JobRun(JobContext):
     cancelled job's partial outcome can be built from them), and offers the job's folder.
     """
 
-    def __init__(self, job_id: str, inner: JobContext, store: JobStore, home: Path) -> None:
+    def __init__(self, job_id: str, inner: JobContext, store: JobStore, files: ArtifactStore) -> None:
         self.id = job_id
         self._inner = inner
         self._store = store
-        self.home = home
+        self.files = files
         self.metrics: list[MetricEvent] = []
         self.events: list[tuple[str, dict[str, Any]]] = []
 
@@ -53,7 +54,8 @@ class JobRun(JobContext):
 
     @property
     def folder(self) -> Path:
-        path = self.home / "jobs" / self.id
+        """A local folder for this job's files (written here, then put into the artifact store)."""
+        path = self.files.local_path(f"jobs/{self.id}")
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -81,14 +83,15 @@ class JobRun(JobContext):
 
         from mlcore.artifacts import save_artifact, sha256_file
 
-        folder = self.folder
+        folder, rel = self.folder, f"jobs/{self.id}"
         digest = save_artifact(pipeline, folder / "pipeline.joblib")
         split_digest = None
         if split is not None:  # the rows a model is evaluated on are checked like the model itself
             np.savez_compressed(folder / "split.npz", **{k: np.asarray(v, dtype=np.int64) for k, v in split.items()})
             split_digest = sha256_file(folder / "split.npz")
-        rel = Path("jobs") / self.id / "pipeline.joblib"
-        self.update(artifact_path=str(rel), artifact_sha256=digest, split_sha256=split_digest)
+            self.files.put(folder / "split.npz", f"{rel}/split.npz")
+        self.files.put(folder / "pipeline.joblib", f"{rel}/pipeline.joblib")
+        self.update(artifact_path=f"{rel}/pipeline.joblib", artifact_sha256=digest, split_sha256=split_digest)
 
     def history(self) -> list[dict[str, Any]]:
         """The curve points reported so far, one record per step, keyed like a training history
@@ -142,9 +145,9 @@ def _process_started(pid: int) -> float | None:
 class JobRunner:
     """Creates job rows and runs bodies as jobs (see the module docstring)."""
 
-    def __init__(self, store: JobStore, home: Path) -> None:
+    def __init__(self, store: JobStore, files: ArtifactStore) -> None:
         self.store = store
-        self.home = home
+        self.files = files
         self._versions: dict[str, Any] | None = None
 
     def create(self, kind: str, config: dict[str, Any], dataset: DatasetInfo | None = None) -> str:
@@ -166,7 +169,7 @@ class JobRunner:
                 partial: Callable[[JobRun], dict[str, Any]] | None = None) -> JobOutcome[R]:
         """Run ``body`` as a job of ``kind`` (on the row ``job_id`` when one was created first)."""
         job_id = job_id or self.create(kind, config, dataset)
-        run = JobRun(job_id, ctx or JobContext(), self.store, self.home)
+        run = JobRun(job_id, ctx or JobContext(), self.store, self.files)
         self.store.update(job_id, status="running", started_at=utcnow())
         run.event("job_started", job_id=job_id, job_kind=kind)  # a listener (the REST server) learns the id at once
         try:

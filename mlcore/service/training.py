@@ -44,6 +44,7 @@ class TrainingService:
         info = self.datasets.get_dataset(cfg.dataset_id)
         saved = self.preparation.get_recipe(cfg.recipe).recipe if cfg.recipe else None
         recipe = resolve_recipe(cfg, saved)
+        self.datasets.data_file(info, needed_by="training")  # a missing file fails here, before the job row
 
         def body(run: JobRun) -> TrainResult:
             run.progress(0.0, "loading data")
