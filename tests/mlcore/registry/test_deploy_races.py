@@ -10,6 +10,8 @@ from sklearn.linear_model import LogisticRegression
 
 from mlcore.workspace import Workspace
 
+pytestmark = pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
+
 
 @pytest.fixture(scope="module")
 def pipeline():

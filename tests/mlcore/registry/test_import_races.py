@@ -7,6 +7,9 @@ import numpy as np
 import pandas as pd
 
 from mlcore.workspace import Workspace
+import pytest
+
+pytestmark = pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
 
 
 def _table(path):

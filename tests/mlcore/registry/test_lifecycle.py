@@ -11,6 +11,8 @@ from sklearn.preprocessing import StandardScaler
 from mlcore.errors import ArtifactIntegrityError, ConfigError, ConflictError, NotFoundError
 from mlcore.workspace import Workspace
 
+pytestmark = pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
+
 
 @pytest.fixture(scope="module")
 def pipeline():

@@ -11,8 +11,8 @@ from mlcore.registry import Registry
 
 
 @pytest.fixture
-def registry(tmp_path):
-    reg = Registry(f"sqlite:///{tmp_path / 'r.db'}", tmp_path / "r.db")
+def registry(tmp_path, db_url):
+    reg = Registry(db_url or f"sqlite:///{tmp_path / 'r.db'}", None if db_url else tmp_path / "r.db")
     yield reg
     reg.close()
 

@@ -12,6 +12,8 @@ from mlcore.errors import ConfigError, JobCancelled
 from mlcore.jobs import RecordingContext
 from mlcore.service import CleanResult, CompareResult, JobResult
 
+pytestmark = pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
+
 
 @dataclass
 class Counted(JobResult):
