@@ -65,11 +65,20 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _json_dumps(value: object) -> str:
+    import json
+
+    from mlcore.jsonsafe import json_safe
+
+    return json.dumps(json_safe(value), allow_nan=False)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     is_sqlite = url.startswith("sqlite")
     kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}} if is_sqlite else {}
-    engine = create_engine(url, future=True, **kwargs)
+    # NaN/inf become null in every JSON column: PostgreSQL refuses them, and SQLite must read back the same
+    engine = create_engine(url, future=True, json_serializer=_json_dumps, **kwargs)
     if is_sqlite:
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

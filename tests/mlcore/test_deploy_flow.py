@@ -7,11 +7,13 @@ import pytest
 from mlcore.errors import ConfigError, ConflictError, DataValidationError
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def trained(request, tmp_path_factory):
+    """Two trained jobs, in a workspace on SQLite and on PostgreSQL (the A/B and prediction logs too)."""
     from mlcore.workspace import Workspace
 
-    ws = Workspace(tmp_path_factory.mktemp("flow"))
+    url = request.getfixturevalue("pg_server").create_database() if request.param == "postgresql" else None
+    ws = Workspace(tmp_path_factory.mktemp("flow"), db_url=url)
     ds = ws.import_sample("breast_cancer")
     jobs = [ws.train({"dataset_id": ds.id, "algorithm": algo, "seed": 1}) for algo in ("logistic", "random_forest")]
     yield ws, ds, jobs

@@ -2,9 +2,12 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from mlcore.registry import orm
 from mlcore.workspace import Workspace
+
+pytestmark = pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
 
 
 def test_killed_tune_is_interrupted_with_the_trials_in_its_study(home, tmp_path):

@@ -17,6 +17,7 @@ def dataset(workspace, cancer, tmp_path):
     return workspace.import_dataset(path, name="cancer", target="diagnosis")
 
 
+@pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
 def test_compare_is_recorded_as_a_job_in_the_seed_shape(workspace, dataset):
     ctx = RecordingContext()
     out = workspace.compare(dataset.id, models=["naive_bayes", "logistic"], cv=3, ctx=ctx)
@@ -31,6 +32,7 @@ def test_compare_is_recorded_as_a_job_in_the_seed_shape(workspace, dataset):
     assert any(k == "compare_row" for k, _ in ctx.events)
 
 
+@pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
 def test_tune_job_is_deployable_and_recorded_as_an_experiment(workspace, dataset):
     job = workspace.tune(dataset.id, algorithm="logistic", tuning_method="random", n_trials=3, cv=3)
     assert job.kind == "tune" and job.status == "completed"
@@ -53,6 +55,7 @@ def test_tune_job_is_deployable_and_recorded_as_an_experiment(workspace, dataset
     assert exp.storage == workspace.optuna_storage and exp.study_name == r["study_name"]
 
 
+@pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
 def test_cancelled_tune_keeps_finished_trials_in_job_and_experiment(workspace, dataset):
     ctx = RecordingContext(cancel_when=lambda c: sum(k == "trial" for k, _ in c.events) >= 2)
     with pytest.raises(JobCancelled):
@@ -71,6 +74,7 @@ def run(capsys, *argv):
     return code, out, err
 
 
+@pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
 def test_cli_compare_and_tune_print_the_seed_shapes(capsys, home, dataset, workspace):
     workspace.close()
     code, out, _ = run(capsys, "--home", str(home), "--json", "-q", "compare", "--dataset", "cancer",
