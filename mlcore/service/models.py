@@ -57,8 +57,12 @@ class ModelService:
         from mlcore.artifacts import load_artifact
 
         info = self.get_model(key)
-        path = self.files.fetch(info.artifact_path, info.artifact_sha256, f"model {info.name} {info.version}")
-        return load_artifact(path, info.artifact_sha256), info
+        return load_artifact(self.model_file(info), info.artifact_sha256), info
+
+    def model_file(self, info: ModelVersionInfo, needed_by: str = ""):
+        """The local file of a version's pipeline (downloaded from the store and checked when needed)."""
+        what = f"model {info.name} {info.version}" + (f" (needed by {needed_by})" if needed_by else "")
+        return self.files.fetch(info.artifact_path, info.artifact_sha256, what)
 
     def model_metadata(self, key: str) -> dict[str, Any]:
         return self.get_model(key).to_dict()

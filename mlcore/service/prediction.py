@@ -133,6 +133,8 @@ class PredictionService:
             if path.exists() and Path(output_path).resolve() == path.resolve():
                 raise ConfigError(f"The output file would overwrite the input {path.name}; choose another name.")
         info = None if ab_test_name else self._resolve_model(model_id, name)
+        if info is not None:  # a missing artifact fails here, before the job row
+            self.models.model_file(info, needed_by=f"predicting {path.name}")
         config = {"input_path": str(path), "output_path": None if output_path is None else str(output_path),
                   "model_id": info.id if info else None, "ab_test_name": ab_test_name, "user_column": user_column}
 
