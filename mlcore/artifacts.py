@@ -151,6 +151,16 @@ class ArtifactStore:
             final_local.parent.mkdir(parents=True, exist_ok=True)
             os.replace(local, final_local)
 
+    def check_writable(self) -> None:
+        """Create the store's root if needed and write (then remove) a small file there; a clear error if not."""
+        probe = f".mlwb-check-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            self.fs.makedirs(self.root, exist_ok=True)
+            self.fs.pipe_file(_join(self.root, probe), b"ok")
+            self._rm_quietly(_join(self.root, probe))
+        except OSError as exc:
+            raise ConfigError(f"cannot write to the artifact store {hide_url_password(self.url)!r}: {exc}") from None
+
     def list_folders(self, rel: str) -> list[str]:
         """Names of the folders directly under ``rel`` (none when it does not exist)."""
         try:

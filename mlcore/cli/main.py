@@ -16,11 +16,12 @@ from mlcore.cli import (
     commands_select,
     commands_serve,
     commands_train,
+    commands_workspace,
 )
 from mlcore.cli._common import fail, open_workspace  # noqa: F401 - open_workspace: re-exported
 
 GROUPS = [commands_data, commands_train, commands_select, commands_automl, commands_evaluate, commands_registry,
-          commands_demo, commands_serve]
+          commands_demo, commands_serve, commands_workspace]
 
 
 def _common_options(suppress: bool) -> argparse.ArgumentParser:
