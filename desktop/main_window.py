@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
@@ -150,6 +150,10 @@ class MainWindow(QMainWindow):
     # -- status bar --------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        self.connection_label = QLabel(connection_text(self.workspace.connection))
+        self.connection_label.setToolTip(connection_tooltip(self.workspace.connection))
+        self.connection_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addWidget(self.connection_label, 1)
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -228,3 +232,18 @@ class MainWindow(QMainWindow):
         if not self._gc_released:
             self._gc_released = True
             self._gc.release()
+
+
+def connection_text(conn: Any) -> str:
+    """The status bar's word on where the work is kept: this home, or a shared database and store."""
+    if conn.sources.get("db") == "default" and conn.sources.get("store") == "default":
+        return f"Local workspace · {conn.home}"
+    return f"Shared: {conn.describe()}"
+
+
+def connection_tooltip(conn: Any) -> str:
+    facts = conn.to_dict()
+    return (f"Database: {facts['db_url']} ({conn.sources.get('db')})\n"
+            f"Artifact store: {facts['store_url']} ({conn.sources.get('store')})\n"
+            f"Local cache: {facts['cache_dir']}\nHome: {facts['home']}\n"
+            "Set with: mlcore workspace connect --db URL --store URL")
