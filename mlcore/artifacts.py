@@ -69,20 +69,34 @@ class ArtifactStore:
     """
 
     def __init__(self, url: str, cache: Path) -> None:
-        import fsspec.core
-
         self.url = url
         self.cache = Path(cache)
-        try:
-            self.fs, self.root = fsspec.core.url_to_fs(url)
-        except (ImportError, ValueError) as exc:  # an unknown protocol or its package not installed
-            raise ConfigError(f"cannot use the artifact store {hide_url_password(url)!r}: {exc}") from None
-        self.is_local = "file" in _protocols(self.fs)
+        self._fs: Any = None
+        local_root = _file_url_path(url)
+        if local_root is not None:  # fsspec is imported on first use only: a window's start needs none of it
+            self.root = local_root
+        else:
+            import fsspec.core
+
+            try:
+                self._fs, self.root = fsspec.core.url_to_fs(url)
+            except (ImportError, ValueError) as exc:  # an unknown protocol or its package not installed
+                raise ConfigError(f"cannot use the artifact store {hide_url_password(url)!r}: {exc}") from None
+        self.is_local = local_root is not None or "file" in _protocols(self._fs)
         # the workspace home as its own store: files are read where they lie, no copies
         self.in_place = self.is_local and Path(self.root).resolve() == self.cache.resolve()
 
     def __repr__(self) -> str:
         return f"ArtifactStore({hide_url_password(self.url)!r})"
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem of the store."""
+        if self._fs is None:
+            from fsspec.implementations.local import LocalFileSystem
+
+            self._fs = LocalFileSystem()
+        return self._fs
 
     def location(self, rel: str) -> str:
         """Where ``rel`` lives, for a message (no password)."""
@@ -185,6 +199,15 @@ class ArtifactStore:
             self.fs.rm(path, recursive=recursive)
         except FileNotFoundError:
             pass
+
+
+def _file_url_path(url: str) -> str | None:
+    """The folder a ``file://`` URL names (None for any other URL)."""
+    from urllib.parse import unquote, urlsplit
+
+    if not url.startswith("file://"):
+        return None
+    return str(Path(unquote(urlsplit(url).path)).resolve())
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
