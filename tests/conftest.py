@@ -37,12 +37,22 @@ def pg_server():
         if os.environ.get("MLWB_REQUIRE_PG") == "1":
             pytest.fail(message + " (MLWB_REQUIRE_PG=1)")
         pytest.skip(message)
+    import signal
+
+    def stop_on_sigterm(signum, frame):  # a killed run (CI timeout) still stops its server
+        raise SystemExit(128 + signum)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, stop_on_sigterm)
     server = PostgresServer(bin_dir)
     try:
         server.start()
         yield server
     finally:
         server.stop()
+        if previous is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
