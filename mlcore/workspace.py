@@ -72,7 +72,7 @@ class Workspace:
         self.preparation = PreparationService(self.datasets, self.registry.recipes, runner)
         self.training = TrainingService(self.datasets, self.preparation, self.jobs, runner)
         self.selection = SelectionService(self.datasets, self.preparation, self.jobs, self.registry.jobs, runner,
-                                          self.optuna_storage)
+                                          self.optuna_storage, db_url=url if db_url else None)
         self.models = ModelService(self.home, self.registry.models, self.jobs, self.datasets)
         self.handles = ModelHandles(self.datasets, self.jobs, self.models)
         self.evaluation = EvaluationService(self.handles, self.models, runner)
@@ -138,6 +138,7 @@ class Workspace:
     detect_task = _to("training", TrainingService.detect_task)
     compare = _to("selection", SelectionService.compare)
     tune = _to("selection", SelectionService.tune)
+    join_tune = _to("selection", SelectionService.join_tune)
 
     # -- registry -------------------------------------------------------------------
     get_model = _to("models", ModelService.get_model)

@@ -26,6 +26,7 @@ _LAZY = {
     "check_budget": "mlcore.tuning._cv",
     "check_study": "mlcore.tuning._study",
     "study_trials": "mlcore.tuning._study",
+    "study_job": "mlcore.tuning._study",
     "study_labels": "mlcore.tuning.search",
     "run_automl": "mlcore.tuning.automl",
     "AutoMLResult": "mlcore.tuning.automl",

@@ -125,6 +125,8 @@ def study_trials(storage: Any, name: str, to_params: Callable[[dict[str, Any]], 
     maximize = _directions(study) == "maximize"
     trials, best, best_params = [], None, {}
     for t in study.get_trials(deepcopy=False):
+        if t.user_attrs.get("beyond_budget"):  # asked for after a shared study's cap: never run
+            continue
         state = t.state.name.lower()
         value = None if t.value is None or t.value != t.value else float(t.value)
         params = t.user_attrs.get("search_params", t.params)
@@ -134,5 +136,23 @@ def study_trials(storage: Any, name: str, to_params: Callable[[dict[str, Any]], 
         trials.append({"number": t.number, "params": params, "value": value, "state": state,
                        "duration": t.duration.total_seconds() if t.duration else None,
                        "fold_scores": t.user_attrs.get("fold_scores", []), "std": t.user_attrs.get("std"),
-                       "error": t.user_attrs.get("error"), "best_so_far": best})
+                       "error": t.user_attrs.get("error"), "best_so_far": best,
+                       **({"worker": t.user_attrs["worker"]} if "worker" in t.user_attrs else {})})
     return {"trials": trials, "best_score": best, "best_params": best_params}
+
+
+def study_job(storage: Any, name: str) -> str:
+    """The tune job that started study ``name`` for workers; NotFoundError/ConflictError when there is none."""
+    import optuna
+
+    from mlcore.errors import NotFoundError
+
+    try:
+        study = _in_storage(storage, lambda: optuna.load_study(study_name=name, storage=storage))
+    except KeyError:
+        raise NotFoundError(f"No Optuna study {name!r} in {_shown(storage)}.") from None
+    job_id = study.user_attrs.get("job_id")
+    if not job_id:
+        raise ConflictError(f"Optuna study {name!r} was not started by `mlcore tune --workers N`; it names no "
+                            f"tune job to join.")
+    return str(job_id)
