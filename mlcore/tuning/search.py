@@ -279,6 +279,8 @@ def tune(
               if prune else optuna.pruners.NopPruner())
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed trials are reported in the records
     name = study_name or f"{spec.name}-{task}-{method}-{uuid.uuid4().hex[:8]}"
+    if join_as is not None:  # a worker never creates the study: it waits for the tuning process to
+        _wait_for_shared_study(storage, name, ctx)
     study = open_study(storage, name, sampler, pruner,
                        study_labels(spec.name, task, metric, X if storage is not None else None, y, study_attrs))
     feed: TrialFeed | None = None
@@ -394,6 +396,29 @@ def tune(
     result.seconds = time.perf_counter() - t_start
     ctx.progress(1.0, f"best {metric} {result.best_score:.4f} (trial {result.best_trial})")
     return result
+
+
+def _wait_for_shared_study(storage: str, name: str, ctx: JobContext, limit: float = 60.0) -> None:
+    """Until study ``name`` exists with its workers' budget written (the tuning process writes it right
+    after creating the study); ConflictError after ``limit`` s."""
+    import optuna
+
+    from mlcore.errors import ConflictError
+    from mlcore.tuning._study import _in_storage
+
+    end = time.monotonic() + limit
+    while True:
+        ctx.check_cancelled()
+        try:
+            study = _in_storage(storage, lambda: optuna.load_study(study_name=name, storage=storage))
+            if CAP_KEY in study.user_attrs:
+                return
+        except KeyError:
+            pass
+        if time.monotonic() > end:
+            raise ConflictError(f"Optuna study {name!r} was not started for workers (start it with "
+                                f"`mlcore tune --workers N`); nothing to join")
+        time.sleep(0.5)
 
 
 def _join_budget(study: Any, name: str) -> tuple[int | None, float | None]:
