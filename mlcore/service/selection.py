@@ -233,21 +233,27 @@ class SelectionService:
                    config: dict) -> TuneResult:
         from mlcore.deployment import build_schema
         from mlcore.training import evaluate_splits
-        from mlcore.tuning import tune
+        from mlcore.tuning import WorkerPool, tune
 
         X_all, groups = features_and_groups(data.frame, data.target, config["cv_kind"], config["group_column"])
         y_all = data.frame[data.target]
         X_train, y_train = X_all.iloc[split.train_index], y_all.iloc[split.train_index]
         X_test, y_test = X_all.iloc[split.test_index], y_all.iloc[split.test_index]
         storage = config["storage"]
-        result = tune(X_train, y_train, data.task, algorithm, method=method, n_trials=config["n_trials"],
-                      timeout=config["timeout"], cv=config["cv"], metric=config["metric"], recipe=data.prep,
-                      seed=config["seed"], storage=storage, study_name=config["study_name"],
-                      pruning=config["pruning"], ctx=run.sub(0.0, 0.9), study_attrs=config.get("study_attrs"),
-                      cv_kind=config["cv_kind"],
-                      groups=None if groups is None else groups.iloc[split.train_index].to_numpy(),
-                      workers=config.get("workers"),
-                      launch=lambda index: self._start_worker(run.id, storage, index, run.folder))
+        pool = WorkerPool()
+        try:
+            # started first: a worker loads its data while this process does, then waits for the study
+            for index in range(1, config.get("workers") or 1):
+                pool.add(index, *self._start_worker(run.id, storage, index, run.folder))
+            result = tune(X_train, y_train, data.task, algorithm, method=method, n_trials=config["n_trials"],
+                          timeout=config["timeout"], cv=config["cv"], metric=config["metric"], recipe=data.prep,
+                          seed=config["seed"], storage=storage, study_name=config["study_name"],
+                          pruning=config["pruning"], ctx=run.sub(0.0, 0.9), study_attrs=config.get("study_attrs"),
+                          cv_kind=config["cv_kind"],
+                          groups=None if groups is None else groups.iloc[split.train_index].to_numpy(),
+                          workers=config.get("workers"), pool=pool)
+        finally:
+            pool.stop(grace=0.0)  # normally all gone already; after an early error, none is left behind
         run.progress(0.92, "evaluating on the test rows")
         evaluation = evaluate_splits(result.pipeline, data.task, {"test": (X_test, y_test)}, config["seed"])
         run.save_pipeline(result.pipeline, {"train": split.train_index, "validation": split.validation_index,

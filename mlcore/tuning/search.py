@@ -14,9 +14,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -205,8 +203,8 @@ def tune(
     seed: int = 0, storage: str | None = None, study_name: str | None = None, pruning: bool = True,
     ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int | None = None,
     prep: str = "recipe", grid: dict[str, list] | None = None, refit: bool = True,
-    study_attrs: dict[str, Any] | None = None, workers: int | None = None,
-    launch: Callable[[int], tuple[Any, Path | None]] | None = None, join_as: int | None = None,
+    study_attrs: dict[str, Any] | None = None, workers: int | None = None, pool: WorkerPool | None = None,
+    join_as: int | None = None,
 ) -> TuningResult:
     """Search ``algorithm``'s hyperparameters by cross-validation and refit the best on all rows.
 
@@ -219,11 +217,11 @@ def tune(
     reusing ``study_name`` for a different search raises ConflictError, the same search continues.
 
     Workers on one study (``storage`` needed): ``workers=N`` makes this process worker 0 of a shared
-    study whose ``n_trials``/``timeout`` are for the whole study; it creates the study, enqueues the
-    defaults once and then calls ``launch(i)`` (-> a Popen-like handle and its log file) for workers
-    1..N-1, reports every worker's trials as they finish, waits for the workers and refits the best
-    of all. ``join_as=i`` joins such a study as worker ``i`` (its budget and stop flag from the study;
-    no refit). Worker ``i`` samples with seed ``seed + i``; the folds always use ``seed``.
+    study whose ``n_trials``/``timeout`` are for the whole study; it creates the study and enqueues the
+    defaults once, reports every worker's trials as they finish, waits for the worker processes in
+    ``pool`` (started by the caller; a worker waits for the study, never creates it) and refits the
+    best of all. ``join_as=i`` joins such a study as worker ``i`` (its budget and stop flag from the
+    study; no refit). Worker ``i`` samples with seed ``seed + i``; the folds always use ``seed``.
     """
     import optuna
 
@@ -284,7 +282,7 @@ def tune(
     study = open_study(storage, name, sampler, pruner,
                        study_labels(spec.name, task, metric, X if storage is not None else None, y, study_attrs))
     feed: TrialFeed | None = None
-    pool = WorkerPool()
+    pool = pool if pool is not None else WorkerPool()
     cap = total
     if join_as is not None:
         cap, timeout = _join_budget(study, name)
@@ -306,12 +304,7 @@ def tune(
     if shared and join_as is None:
         feed = TrialFeed(storage, name, spec.params_from_search, metric, ctx, cap)
         feed.start()
-        for index in range(1, int(workers or 1)):
-            handle, log = launch(index) if launch is not None else (None, None)
-            if handle is not None:
-                pool.add(index, handle, log)
-        if pool.handles:
-            ctx.log(f"{len(pool.handles) + 1} workers on study {name}")
+        ctx.log(f"{len(pool.handles) + 1} worker(s) on study {name}")
 
     def records() -> list[dict[str, Any]]:
         return sorted(feed.records, key=lambda r: r["number"]) if feed is not None else search.records
