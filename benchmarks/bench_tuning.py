@@ -109,7 +109,10 @@ def run_workers(X, y, workers: int | None, trials: int, cv: int, seed: int, algo
         with Workspace(Path(tmp) / "home") as ws:
             ds = ws.import_dataset(path, name="bench", target="target")
             assert not (ws.home / "optuna.db").exists()
-            t0 = time.perf_counter()
+            import resource
+
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             try:
                 job = ws.tune(ds.id, algorithm=algorithm, tuning_method="optuna", n_trials=trials, cv=cv,
                               pruning=False, seed=seed, workers=workers, task_type="classification")
@@ -117,6 +120,9 @@ def run_workers(X, y, workers: int | None, trials: int, cv: int, seed: int, algo
             except Exception as exc:  # noqa: BLE001 - counted and printed, the other run still goes
                 job, error = None, f"{type(exc).__name__}: {exc}"
             wall = time.perf_counter() - t0
+            child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (time.process_time() - cpu0 + (child1.ru_utime - child0.ru_utime)
+                   + (child1.ru_stime - child0.ru_stime))
             logs = "".join(p.read_text(errors="replace") for p in (ws.home / "jobs").glob("*/worker-*.log"))
             tracebacks = logs.count("Traceback") + error.count("Traceback") + (1 if job is None else 0)
             if job is None or job.status != "completed":
@@ -130,7 +136,9 @@ def run_workers(X, y, workers: int | None, trials: int, cv: int, seed: int, algo
             for t in job.results["trials"]:
                 by_worker[t.get("worker", 0)] = by_worker.get(t.get("worker", 0), 0) + 1
             distinct = len(set(settings))
-            return {"wall": wall, "window": window, "trials": len(settings), "distinct": distinct,
+            busy = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in done)
+            return {"wall": wall, "window": window, "cpu": cpu, "per_cpu_min": 60.0 * distinct / cpu,
+                    "mean_trial": busy / len(done), "parallel": busy / window, "trials": len(settings), "distinct": distinct,
                     "repeated": len(settings) - distinct, "tracebacks": tracebacks, "by_worker": by_worker,
                     "per_min": 60.0 * distinct / window, "per_min_job": 60.0 * distinct / wall,
                     "best": job.results["best_score"], "notes": job.results["training_summary"].get("notes")}
@@ -150,11 +158,14 @@ def bench_workers(X, y, workers: int, trials: int, cv: int, seed: int, algorithm
         print(f"{label:>10}: {r['per_min']:6.1f} distinct trials/min over the search ({r['window']:.1f} s), "
               f"{r['per_min_job']:6.1f}/min over the whole job ({r['wall']:.1f} s); {r['trials']} trials "
               f"by worker {r['by_worker']}, repeated settings {r['repeated']}, tracebacks {r['tracebacks']}, "
-              f"best {r['best']:.4f}; load average {os.getloadavg()[0]:.2f}", flush=True)
+              f"best {r['best']:.4f}; mean trial {r['mean_trial']:.2f} s, trials running at once "
+              f"{r['parallel']:.2f}, {r['per_cpu_min']:.1f} distinct trials per CPU-minute ({r['cpu']:.1f} CPU s "
+              f"incl. worker processes); load average {os.getloadavg()[0]:.2f}", flush=True)
     a, b = out["1 process"], out[f"{workers} workers"]
     if "per_min" in a and "per_min" in b:
         print(f"speed-up with {workers} workers: {b['per_min'] / a['per_min']:.2f}x distinct trials/min over the "
-              f"search, {b['per_min_job'] / a['per_min_job']:.2f}x over the whole job (target >= 1.7x); repeated "
+              f"search, {b['per_min_job'] / a['per_min_job']:.2f}x over the whole job (target >= 1.7x), "
+              f"{b['per_cpu_min'] / a['per_cpu_min']:.2f}x per CPU-minute (1.0 = no overhead); repeated "
               f"settings {b['repeated']} (target 0); tracebacks {a['tracebacks'] + b['tracebacks']} (target 0)")
 
 

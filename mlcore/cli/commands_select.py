@@ -73,7 +73,8 @@ def _live_ctx(args: argparse.Namespace):
     class LiveConsole(ConsoleContext):
         def _on_event(self, kind: str, data: dict) -> None:
             if kind == "trial":
-                self.log(f"trial {data.get('number')}: {data.get('state')} value {fmt_value(data.get('value'))} "
+                by = "" if data.get("worker") is None else f" (worker {data['worker']})"
+                self.log(f"trial {data.get('number')}{by}: {data.get('state')} value {fmt_value(data.get('value'))} "
                          f"best {fmt_value(data.get('best'))} {data.get('params')}")
             elif kind == "compare_row":
                 reason = f" ({data['error']})" if data.get("error") else ""

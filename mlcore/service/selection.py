@@ -233,6 +233,7 @@ class SelectionService:
                    config: dict) -> TuneResult:
         from mlcore.deployment import build_schema
         from mlcore.training import evaluate_splits
+        from mlcore.models import usable_cores
         from mlcore.tuning import WorkerPool, tune
 
         X_all, groups = features_and_groups(data.frame, data.target, config["cv_kind"], config["group_column"])
@@ -241,17 +242,20 @@ class SelectionService:
         X_test, y_test = X_all.iloc[split.test_index], y_all.iloc[split.test_index]
         storage = config["storage"]
         pool = WorkerPool()
+        workers = config.get("workers")
+        # N processes on this machine share its cores: each fit gets its share of threads
+        threads = max(1, usable_cores() // workers) if workers else None
         try:
             # started first: a worker loads its data while this process does, then waits for the study
-            for index in range(1, config.get("workers") or 1):
-                pool.add(index, *self._start_worker(run.id, storage, index, run.folder))
+            for index in range(1, workers or 1):
+                pool.add(index, *self._start_worker(run.id, storage, index, run.folder, threads))
             result = tune(X_train, y_train, data.task, algorithm, method=method, n_trials=config["n_trials"],
                           timeout=config["timeout"], cv=config["cv"], metric=config["metric"], recipe=data.prep,
                           seed=config["seed"], storage=storage, study_name=config["study_name"],
                           pruning=config["pruning"], ctx=run.sub(0.0, 0.9), study_attrs=config.get("study_attrs"),
                           cv_kind=config["cv_kind"],
                           groups=None if groups is None else groups.iloc[split.train_index].to_numpy(),
-                          workers=config.get("workers"), pool=pool)
+                          workers=workers, pool=pool, n_jobs=threads)
         finally:
             pool.stop(grace=0.0)  # normally all gone already; after an early error, none is left behind
         run.progress(0.92, "evaluating on the test rows")
@@ -280,13 +284,18 @@ class SelectionService:
             metric=result.metric, study_name=result.study_name,
         )
 
-    def _start_worker(self, job_id: str, storage: str, index: int, folder: Path) -> tuple[Any, Path]:
+    def _start_worker(self, job_id: str, storage: str, index: int, folder: Path,
+                      threads: int | None = None) -> tuple[Any, Path]:
         """Worker ``index`` of tune job ``job_id`` as a `mlcore worker` process (its output in the job folder)."""
         log = folder / f"worker-{index}.log"
         cmd = [sys.executable, "-c", "import sys; from mlcore.cli import main; sys.exit(main())", "--home", str(self.runner.home), "--quiet",
                "worker", "--job", job_id, "--worker-index", str(index)]
         # the storage URL may hold a password: the environment, not the command line (ps shows that)
         env = dict(os.environ, MLWB_WORKER_STORAGE=storage, PYTHONUNBUFFERED="1")
+        if threads:
+            env["MLWB_WORKER_THREADS"] = str(threads)
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                env.setdefault(var, str(threads))
         if self.db_url:
             env["MLWB_DB_URL"] = self.db_url
         with open(log, "wb") as out:
@@ -336,6 +345,10 @@ class SelectionService:
                       study_name=config["study_name"], pruning=config["pruning"], ctx=ctx,
                       study_attrs={"dataset_id": data.info.id, "dataset_hash": data.info.content_hash},
                       cv_kind=config["cv_kind"], refit=False, join_as=index,
+                      # a worker started by the tune gets its share of this machine's cores; one
+                      # joining from another machine gets all of its own
+                      n_jobs=int(os.environ["MLWB_WORKER_THREADS"]) if os.environ.get("MLWB_WORKER_THREADS")
+                      else None,
                       groups=None if groups is None else groups.iloc[split.train_index].to_numpy())
         return json_safe({"job_id": job_id, "study_name": result.study_name, "worker": index,
                           "n_trials": len(result.trials), "n_complete": result.count("complete"),

@@ -97,12 +97,14 @@ class StudyStopContext(JobContext):
 
 class TrialFeed:
     """Every worker's finished trials, read from the storage (a poll every ``every`` s on a thread) and
-    reported once each through ``ctx`` as the same trial events an in-process search emits."""
+    reported once each through ``ctx`` as the same trial events an in-process search emits. Optuna's
+    cached RDB storage reads only new and unfinished trials at each poll."""
 
     def __init__(self, storage_url: Any, study_name: str, to_params: Callable[[dict[str, Any]], dict[str, Any]],
-                 metric: str, ctx: JobContext, cap: int | None, every: float = 0.5) -> None:
+                 metric: str, ctx: JobContext, cap: int | None, every: float = 1.0, first: int = 0) -> None:
         self.storage_url, self.study_name, self.to_params = storage_url, study_name, to_params
         self.metric, self.ctx, self.cap, self.every = metric, ctx, cap, every
+        self.first = first  # trials numbered below it belong to an earlier run of a continued study
         self.records: list[dict[str, Any]] = []
         self.best = math.nan
         self._seen: set[int] = set()
@@ -111,6 +113,7 @@ class TrialFeed:
         self._thread: threading.Thread | None = None
         self._study: Any = None
         self.running = 0  # trials still running at the last poll
+        self.polls, self.poll_seconds = 0, 0.0  # what watching the study costs this process (CPU seconds)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="trial-feed", daemon=True)
@@ -133,18 +136,20 @@ class TrialFeed:
     def done(self) -> bool:
         """The whole study's trial budget is spent and no trial is running (as of the last poll)."""
         with self._lock:
-            return self.cap is not None and len(self.records) >= self.cap and self.running == 0
+            return self.cap is not None and len(self.records) >= self.cap - self.first and self.running == 0
 
     def poll(self) -> int:
         """Report the trials finished since the last poll; how many."""
         import optuna
 
         with self._lock:
+            t0 = time.thread_time()
             if self._study is None:  # its own connection: the search's is busy in the main thread
                 self._study = optuna.load_study(study_name=self.study_name, storage=self.storage_url)
             trials = self._study.get_trials(deepcopy=False)
-            self.running = sum(t.state.name == "RUNNING" for t in trials)
-            new = sorted((t for t in trials if t.number not in self._seen and t.state.name in FINISHED),
+            self.running = sum(t.state.name == "RUNNING" and t.number >= self.first for t in trials)
+            new = sorted((t for t in trials if t.number not in self._seen and t.number >= self.first
+                          and t.state.name in FINISHED),
                          key=lambda t: t.number)
             for frozen in new:
                 self._seen.add(frozen.number)
@@ -156,6 +161,8 @@ class TrialFeed:
                 record = trial_record(frozen, self.to_params, self.best)
                 self.records.append(record)
                 self._report(record)
+            self.polls += 1
+            self.poll_seconds += time.thread_time() - t0
             return len(new)
 
     def _report(self, r: dict[str, Any]) -> None:
@@ -166,7 +173,7 @@ class TrialFeed:
         if r["best_so_far"] is not None:
             self.ctx.metric(r["number"], self.metric, r["best_so_far"], "best")
         if self.cap:
-            self.ctx.progress(min(1.0, len(self.records) / self.cap), f"trial {r['number']} {r['state']} "
+            self.ctx.progress(min(1.0, len(self.records) / max(1, self.cap - self.first)), f"trial {r['number']} {r['state']} "
                                                                         f"(worker {r['worker']})")
 
 

@@ -283,13 +283,16 @@ def tune(
                        study_labels(spec.name, task, metric, X if storage is not None else None, y, study_attrs))
     feed: TrialFeed | None = None
     pool = pool if pool is not None else WorkerPool()
-    cap = total
+    cap, first = total, 0
     if join_as is not None:
         cap, timeout = _join_budget(study, name)
-        ctx = StudyStopContext(ctx, study._storage, study._study_id)
+        ctx = StudyStopContext(ctx, study._storage, study._study_id)  # Optuna keeps no public handle
     else:
         if shared:  # before any worker starts: the study's budget, owner and a clear stop flag
-            study.set_user_attr(CAP_KEY, total)
+            # a study continued by name keeps its trials: this run's budget comes on top of them
+            first = len(study.get_trials(deepcopy=False))
+            cap = None if total is None else first + total
+            study.set_user_attr(CAP_KEY, cap)
             study.set_user_attr(DEADLINE_KEY, None if timeout is None else time.time() + float(timeout))
             study.set_user_attr(JOB_KEY, (study_attrs or {}).get(JOB_KEY))
             study.set_user_attr(STOP_KEY, None)
@@ -302,7 +305,7 @@ def tune(
     search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted, budget,
                      worker=worker, cap=cap if shared else None, report=not (shared and join_as is None))
     if shared and join_as is None:
-        feed = TrialFeed(storage, name, spec.params_from_search, metric, ctx, cap)
+        feed = TrialFeed(storage, name, spec.params_from_search, metric, ctx, cap, first=first)
         feed.start()
         ctx.log(f"{len(pool.handles) + 1} worker(s) on study {name}")
 
@@ -331,6 +334,7 @@ def tune(
         finally:
             pool.stop(grace=10.0 if reason == "cancelled" else 0.0)
             feed.close()
+            ctx.log(f"read every worker's trials from the study {feed.polls} times in {feed.poll_seconds:.2f} CPU s")
             for line in pool.failures():
                 ctx.log(line)
                 notes.append(line)
@@ -385,7 +389,9 @@ def tune(
         if rows_policy.removes_outliers:
             result.preparation_applied["removed_outlier_rows_refit"] = int((~keep).sum())
             result.notes.append(f"the refit left out {int((~keep).sum())} outlier row(s) of {len(keep)}")
-        result.pipeline = fit_model(make(result.best_params), take(X, np.flatnonzero(keep)), y[keep], weighted)
+        # on a shared study ``n_jobs`` split the cores between workers; they are gone now: every core
+        refit_make = model_factory(spec, X, task, recipe, seed, None, prep) if shared else make
+        result.pipeline = fit_model(refit_make(result.best_params), take(X, np.flatnonzero(keep)), y[keep], weighted)
     result.seconds = time.perf_counter() - t_start
     ctx.progress(1.0, f"best {metric} {result.best_score:.4f} (trial {result.best_trial})")
     return result

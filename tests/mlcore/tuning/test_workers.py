@@ -148,3 +148,16 @@ def test_a_crashed_worker_is_reported_not_waited_on(tmp_path):
     pool.wait(JobContext(), done=lambda: False)
     assert time.monotonic() - t0 < 30
     assert pool.failures() == [f"worker 1 exited with code 3: MemoryError: no room (log: {log})"]
+
+
+def test_a_continued_shared_study_gets_its_budget_on_top_of_its_old_trials(linear_cls, tmp_path):
+    from mlcore.tuning import tune
+
+    X, y = linear_cls
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    kw = dict(method="random", n_trials=3, cv=2, storage=storage, study_name="shared", workers=1, refit=False)
+    first = tune(X, y, "classification", "logistic", **kw)
+    again = tune(X, y, "classification", "logistic", **kw)
+    assert [t["number"] for t in first.trials] == [0, 1, 2] and {t["worker"] for t in first.trials} == {0}
+    assert [t["number"] for t in again.trials] == [3, 4, 5]
+    assert sum(t["params"] == {"C": 1.0} for t in first.trials + again.trials) == 1  # defaults enqueued once
