@@ -291,7 +291,8 @@ class SelectionService:
         cmd = [sys.executable, "-c", "import sys; from mlcore.cli import main; sys.exit(main())", "--home", str(self.runner.home), "--quiet",
                "worker", "--job", job_id, "--worker-index", str(index)]
         # the storage URL may hold a password: the environment, not the command line (ps shows that)
-        env = dict(os.environ, MLWB_WORKER_STORAGE=storage, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, MLWB_WORKER_STORAGE=storage, MLWB_WORKER_PARENT=str(os.getpid()),
+                   PYTHONUNBUFFERED="1")
         if threads:
             env["MLWB_WORKER_THREADS"] = str(threads)
             for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -348,6 +349,8 @@ class SelectionService:
                       # a worker started by the tune gets its share of this machine's cores; one
                       # joining from another machine gets all of its own
                       n_jobs=int(os.environ["MLWB_WORKER_THREADS"]) if os.environ.get("MLWB_WORKER_THREADS")
+                      else None,
+                      parent_pid=int(os.environ["MLWB_WORKER_PARENT"]) if os.environ.get("MLWB_WORKER_PARENT")
                       else None,
                       groups=None if groups is None else groups.iloc[split.train_index].to_numpy())
         return json_safe({"job_id": job_id, "study_name": result.study_name, "worker": index,

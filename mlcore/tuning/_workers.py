@@ -49,10 +49,13 @@ def trial_record(frozen: Any, to_params: Callable[[dict[str, Any]], dict[str, An
 
 
 class StudyStopContext(JobContext):
-    """A joined worker's context: cancelled by its caller or by the study's stop flag (polled ≤ 1/s)."""
+    """A joined worker's context: cancelled by its caller or by the study's stop flag (polled ≤ 1/s), or,
+    for a worker a tune started, when that tuning process is gone (killed: it set no flag)."""
 
-    def __init__(self, inner: JobContext, storage: Any, study_id: int, every: float = 1.0) -> None:
+    def __init__(self, inner: JobContext, storage: Any, study_id: int, every: float = 1.0,
+                 parent_pid: int | None = None) -> None:
         self._inner, self._storage, self._study_id, self._every = inner, storage, study_id, every
+        self._parent_pid = parent_pid
         self._polled = 0.0
         self.stop_reason: str | None = None
 
@@ -65,6 +68,10 @@ class StudyStopContext(JobContext):
         if now - self._polled < self._every or self._cancel.is_set():
             return
         self._polled = now
+        if self._parent_pid is not None and not _alive(self._parent_pid):
+            self.stop_reason = "abandoned: the tuning process that started this worker has ended"
+            self._cancel.set()
+            return
         try:
             reason = self._storage.get_study_user_attrs(self._study_id).get(STOP_KEY)
         except Exception:  # noqa: BLE001 - a busy storage is asked again at the next poll
@@ -93,6 +100,15 @@ class StudyStopContext(JobContext):
 
     def _on_event(self, kind: str, data: dict[str, Any]) -> None:
         self._inner._on_event(kind, data)
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 class TrialFeed:

@@ -204,7 +204,7 @@ def tune(
     ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int | None = None,
     prep: str = "recipe", grid: dict[str, list] | None = None, refit: bool = True,
     study_attrs: dict[str, Any] | None = None, workers: int | None = None, pool: WorkerPool | None = None,
-    join_as: int | None = None,
+    join_as: int | None = None, parent_pid: int | None = None,
 ) -> TuningResult:
     """Search ``algorithm``'s hyperparameters by cross-validation and refit the best on all rows.
 
@@ -221,7 +221,7 @@ def tune(
     defaults once, reports every worker's trials as they finish, waits for the worker processes in
     ``pool`` (started by the caller; a worker waits for the study, never creates it) and refits the
     best of all. ``join_as=i`` joins such a study as worker ``i`` (its budget and stop flag from the
-    study; no refit). Worker ``i`` samples with seed ``seed + i``; the folds always use ``seed``.
+    study; no refit; ``parent_pid``: stop when that process is gone). Worker ``i`` samples with seed ``seed + i``; the folds always use ``seed``.
     """
     import optuna
 
@@ -286,7 +286,8 @@ def tune(
     cap, first = total, 0
     if join_as is not None:
         cap, timeout = _join_budget(study, name)
-        ctx = StudyStopContext(ctx, study._storage, study._study_id)  # Optuna keeps no public handle
+        # Optuna keeps no public handle on a study's storage and id
+        ctx = StudyStopContext(ctx, study._storage, study._study_id, parent_pid=parent_pid)
     else:
         if shared:  # before any worker starts: the study's budget, owner and a clear stop flag
             # a study continued by name keeps its trials: this run's budget comes on top of them

@@ -161,3 +161,23 @@ def test_a_continued_shared_study_gets_its_budget_on_top_of_its_old_trials(linea
     assert [t["number"] for t in first.trials] == [0, 1, 2] and {t["worker"] for t in first.trials} == {0}
     assert [t["number"] for t in again.trials] == [3, 4, 5]
     assert sum(t["params"] == {"C": 1.0} for t in first.trials + again.trials) == 1  # defaults enqueued once
+
+
+def test_a_worker_stops_on_the_study_flag_or_when_its_tuning_process_is_gone():
+    import optuna
+
+    from mlcore.jobs import JobContext
+    from mlcore.tuning._workers import STOP_KEY, StudyStopContext
+
+    study = optuna.create_study()
+    watch = StudyStopContext(JobContext(), study._storage, study._study_id, every=0.0, parent_pid=None)
+    watch.check_cancelled()  # nothing set: goes on
+    study.set_user_attr(STOP_KEY, "cancelled")
+    with pytest.raises(JobCancelled):
+        watch.check_cancelled()
+    assert watch.stop_reason == "cancelled"
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphan = StudyStopContext(JobContext(), optuna.create_study()._storage, 0, every=0.0, parent_pid=gone.pid)
+    assert orphan.cancel_requested and orphan.stop_reason.startswith("abandoned")
