@@ -107,6 +107,7 @@ class _Search:
         # on a shared study: this process's worker label, the whole study's trial cap, and whether
         # this process reports its own trials (not when a TrialFeed reports every worker's)
         self.worker, self.cap, self.report = worker, cap, report
+        self.finished = lambda: len(self.records)  # trials done so far (a shared study: by every worker)
 
     def fraction(self, trials_done: float) -> float:
         """Progress: by trials when their number is known, else by the time budget."""
@@ -139,7 +140,7 @@ class _Search:
                     return float(np.mean(scores))
                 trial.set_user_attr("error", "stopped: the time budget is kept for the refit")
                 raise optuna.TrialPruned()
-            self.ctx.progress(self.fraction(len(self.records) + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
+            self.ctx.progress(self.fraction(self.finished() + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
             fold_start = time.perf_counter()
             try:
                 score = score_fold(self.make, params, self.X, self.y, fold, self.task,
@@ -308,6 +309,7 @@ def tune(
     if shared and join_as is None:
         feed = TrialFeed(storage, name, spec.params_from_search, metric, ctx, cap, first=first)
         feed.start()
+        search.finished = lambda: len(feed.records)
         ctx.log(f"{len(pool.handles) + 1} worker(s) on study {name}")
 
     def records() -> list[dict[str, Any]]:
