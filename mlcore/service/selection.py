@@ -7,8 +7,8 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from mlcore import vocab
@@ -234,7 +234,7 @@ class SelectionService:
         from mlcore.deployment import build_schema
         from mlcore.training import evaluate_splits
         from mlcore.models import usable_cores
-        from mlcore.tuning import WorkerPool, tune
+        from mlcore.tuning import WorkerPool, prepare_storage, tune
 
         X_all, groups = features_and_groups(data.frame, data.target, config["cv_kind"], config["group_column"])
         y_all = data.frame[data.target]
@@ -246,6 +246,8 @@ class SelectionService:
         # N processes on this machine share its cores: each fit gets its share of threads
         threads = max(1, usable_cores() // workers) if workers else None
         try:
+            if workers:  # the tables exist before any worker opens the storage (creating them races)
+                prepare_storage(storage)
             # started first: a worker loads its data while this process does, then waits for the study
             for index in range(1, workers or 1):
                 pool.add(index, *self._start_worker(run.id, storage, index, run.folder, threads))
@@ -288,8 +290,8 @@ class SelectionService:
                       threads: int | None = None) -> tuple[Any, Path]:
         """Worker ``index`` of tune job ``job_id`` as a `mlcore worker` process (its output in the job folder)."""
         log = folder / f"worker-{index}.log"
-        cmd = [sys.executable, "-c", "import sys; from mlcore.cli import main; sys.exit(main())", "--home", str(self.runner.home), "--quiet",
-               "worker", "--job", job_id, "--worker-index", str(index)]
+        cmd = [sys.executable, "-c", "import sys; from mlcore.cli import main; sys.exit(main())",
+               "--home", str(self.runner.home), "--quiet", "worker", "--job", job_id, "--worker-index", str(index)]
         # the storage URL may hold a password: the environment, not the command line (ps shows that)
         env = dict(os.environ, MLWB_WORKER_STORAGE=storage, MLWB_WORKER_PARENT=str(os.getpid()),
                    PYTHONUNBUFFERED="1")

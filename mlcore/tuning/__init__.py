@@ -27,6 +27,7 @@ _LAZY = {
     "check_study": "mlcore.tuning._study",
     "study_trials": "mlcore.tuning._study",
     "study_job": "mlcore.tuning._study",
+    "prepare_storage": "mlcore.tuning._study",
     "WorkerPool": "mlcore.tuning._workers",
     "study_labels": "mlcore.tuning.search",
     "run_automl": "mlcore.tuning.automl",

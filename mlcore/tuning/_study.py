@@ -66,18 +66,36 @@ def _shown(storage: Any) -> str:
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", str(storage))  # never print a password
 
 
-def _in_storage(storage: Any, action: Callable[[], T]) -> T:
-    """Run an Optuna call on ``storage``; a URL that cannot be opened becomes one ConfigError line."""
-    try:
-        return action()
-    except ImportError as exc:
-        raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: its database driver is not "
-                          f"installed ({str(exc).splitlines()[0]})") from None
-    except Exception as exc:  # noqa: BLE001 - only SQLAlchemy's errors are translated, the rest re-raised
-        if not type(exc).__module__.startswith("sqlalchemy"):
-            raise
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: {reason}") from None
+def _in_storage(storage: Any, action: Callable[[], T], retries: int = 0) -> T:
+    """Run an Optuna call on ``storage``; a URL that cannot be opened becomes one ConfigError line.
+
+    ``retries``: a database error is tried again that many times (0.2 s, 0.4 s, ...): two processes
+    opening a brand-new storage at once both try to create its tables, and one of them loses.
+    """
+    import time
+
+    for attempt in range(retries + 1):
+        try:
+            return action()
+        except ImportError as exc:
+            raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: its database driver is not "
+                              f"installed ({str(exc).splitlines()[0]})") from None
+        except Exception as exc:  # noqa: BLE001 - only SQLAlchemy's errors are translated, the rest re-raised
+            if not type(exc).__module__.startswith("sqlalchemy"):
+                raise
+            if attempt < retries:
+                time.sleep(0.2 * 2 ** attempt)
+                continue
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: {reason}") from None
+    raise AssertionError("unreachable")
+
+
+def prepare_storage(storage: Any) -> None:
+    """Create the Optuna tables of ``storage`` now, once, before any worker process opens it."""
+    import optuna
+
+    _in_storage(storage, lambda: optuna.storages.get_storage(storage), retries=4)
 
 
 def check_study(storage: Any, name: str, attrs: dict[str, Any]) -> None:
@@ -101,7 +119,7 @@ def open_study(storage: Any, name: str, sampler: Any, pruner: Any, attrs: dict[s
 
     study = _in_storage(storage, lambda: optuna.create_study(
         storage=storage, study_name=name, load_if_exists=True, sampler=sampler, pruner=pruner,
-        direction=attrs["direction"]))
+        direction=attrs["direction"]), retries=4)
     mismatches = _mismatches(study, attrs)
     if mismatches:
         raise _conflict(name, mismatches)

@@ -189,8 +189,8 @@ class TrialFeed:
         if r["best_so_far"] is not None:
             self.ctx.metric(r["number"], self.metric, r["best_so_far"], "best")
         if self.cap:
-            self.ctx.progress(min(1.0, len(self.records) / max(1, self.cap - self.first)), f"trial {r['number']} {r['state']} "
-                                                                        f"(worker {r['worker']})")
+            share = len(self.records) / max(1, self.cap - self.first)
+            self.ctx.progress(min(1.0, share), f"trial {r['number']} {r['state']} (worker {r['worker']})")
 
 
 class WorkerPool:

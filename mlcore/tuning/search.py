@@ -147,7 +147,8 @@ class _Search:
                                    self.weighted).scores[self.metric]
             except JobCancelled:
                 if self.worker is not None:  # the study outlives this process: say why the trial failed
-                    trial.set_user_attr("error", "stopped: the tune was cancelled")
+                    reason = getattr(self.ctx, "stop_reason", None) or "cancelled"
+                    trial.set_user_attr("error", f"stopped: the study was {reason}")
                 raise
             except MLWorkbenchError as exc:
                 trial.set_user_attr("error", str(exc))
@@ -222,7 +223,8 @@ def tune(
     defaults once, reports every worker's trials as they finish, waits for the worker processes in
     ``pool`` (started by the caller; a worker waits for the study, never creates it) and refits the
     best of all. ``join_as=i`` joins such a study as worker ``i`` (its budget and stop flag from the
-    study; no refit; ``parent_pid``: stop when that process is gone). Worker ``i`` samples with seed ``seed + i``; the folds always use ``seed``.
+    study; no refit; ``parent_pid``: stop when that process is gone). Worker ``i`` samples with seed
+    ``seed + i``; the folds always use ``seed``.
     """
     import optuna
 
@@ -287,6 +289,7 @@ def tune(
     cap, first = total, 0
     if join_as is not None:
         cap, timeout = _join_budget(study, name)
+        t_start = time.perf_counter()  # what is left of the study's time counts from now
         # Optuna keeps no public handle on a study's storage and id
         ctx = StudyStopContext(ctx, study._storage, study._study_id, parent_pid=parent_pid)
     else:
@@ -354,6 +357,7 @@ def tune(
                            callbacks=[search.callback], gc_after_trial=False, show_progress_bar=False)
         if shared and join_as is None:
             pool.wait(ctx, feed.done)  # the others finish the trials they hold; their last is within the cap
+            _wait_for_running(feed, ctx, study.user_attrs.get(DEADLINE_KEY))  # workers that joined by hand
     except JobCancelled as exc:
         if join_as is not None and getattr(ctx, "stop_reason", None):  # the study ended: not an error here
             notes.append(f"stopped: the study was {ctx.stop_reason}")
@@ -400,6 +404,17 @@ def tune(
     return result
 
 
+def _wait_for_running(feed: TrialFeed, ctx: JobContext, deadline: float | None, grace: float = 10.0) -> None:
+    """Until no trial of the study runs (a worker that joined by hand may still hold one), at most until
+    the study's deadline (or now, without one) plus ``grace`` seconds."""
+    end = max(time.time(), deadline or 0.0) + grace
+    feed.poll()
+    while feed.running and time.time() < end:
+        ctx.check_cancelled()
+        time.sleep(0.2)
+        feed.poll()
+
+
 def _wait_for_shared_study(storage: str, name: str, ctx: JobContext, limit: float = 60.0) -> None:
     """Until study ``name`` exists with its workers' budget written (the tuning process writes it right
     after creating the study); ConflictError after ``limit`` s."""
@@ -417,6 +432,9 @@ def _wait_for_shared_study(storage: str, name: str, ctx: JobContext, limit: floa
                 return
         except KeyError:
             pass
+        except ConfigError:  # e.g. the tuning process is creating a new storage's tables right now
+            if time.monotonic() > end:
+                raise
         if time.monotonic() > end:
             raise ConflictError(f"Optuna study {name!r} was not started for workers (start it with "
                                 f"`mlcore tune --workers N`); nothing to join")

@@ -181,3 +181,38 @@ def test_a_worker_stops_on_the_study_flag_or_when_its_tuning_process_is_gone():
     gone.wait()
     orphan = StudyStopContext(JobContext(), optuna.create_study()._storage, 0, every=0.0, parent_pid=gone.pid)
     assert orphan.cancel_requested and orphan.stop_reason.startswith("abandoned")
+
+
+def test_the_timeout_is_for_the_whole_study_a_late_worker_gets_what_is_left(linear_cls, tmp_path):
+    from mlcore.tuning import tune
+
+    X, y = linear_cls
+    kw = dict(method="random", cv=2, storage=f"sqlite:///{tmp_path / 'optuna.db'}", study_name="s", refit=False)
+    out: dict = {}
+    t0 = time.monotonic()
+    thread = threading.Thread(target=lambda: out.update(r=tune(X, y, "classification", "logistic", n_trials=None,
+                                                               timeout=8, workers=1, **kw)))
+    thread.start()
+    try:
+        # the same process as a second worker (a thread): it waits for the study and reads its deadline
+        joined = tune(X, y, "classification", "logistic", n_trials=None, join_as=1, **kw)
+        joined_ended = time.time()
+    finally:
+        thread.join(timeout=60)
+    assert joined.trials and {t["worker"] for t in joined.trials} == {1}
+    import optuna
+
+    study = optuna.load_study(study_name="s", storage=kw["storage"])
+    deadline = study.user_attrs["deadline"]
+    assert deadline - 8 >= time.time() - (time.monotonic() - t0)  # set by the tuning process once it started
+    # its own default budget would be 50 trials: it stopped at the study's deadline (a trial of slack)
+    assert joined_ended < deadline + 2.0, joined_ended - deadline
+    assert all(t.datetime_start.timestamp() < deadline for t in study.get_trials() if t.user_attrs.get("worker") == 1)
+    whole = out["r"].trials
+    assert {t["worker"] for t in whole} == {0, 1}
+    # the tuning process reads the study once the trials it saw running have ended; a trial the other
+    # worker started after that read (at most one) is left out of the job and said so
+    missed = [t for t in joined.trials if t["number"] not in {w["number"] for w in whole}]
+    assert len(missed) <= 1
+    if missed:
+        assert any("were left out" in n for n in out["r"].notes) or missed[0]["error"].startswith("stopped")
