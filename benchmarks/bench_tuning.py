@@ -24,9 +24,14 @@ with 2 workers on a 2-core machine, 0 repeated settings, 0 tracebacks. Every fit
 (estimators use n_jobs=1; BLAS/OpenMP are limited to 1 thread here) so N processes can use N cores.
 The default model (logistic regression, 30,000 rows) takes ~0.5-1 s of CPU per 3-fold trial.
 
+Storage race (``--storage-race 8``): two processes open one brand-new SQLite Optuna storage at the same
+instant, 8 times: plain ``optuna.create_study`` against the retrying open the tuning workers use (the
+tuning process also creates the tables before it starts any worker). Failed processes are counted.
+
 Usage: python benchmarks/bench_tuning.py [--rows 50000] [--trials 30] [--cv 3] [--n-jobs 1]
        python benchmarks/bench_tuning.py --budgets 60,20 [--budget-runs 3] [--rows 50000]
        python benchmarks/bench_tuning.py --workers 2 [--rows 30000] [--trials 40] [--algorithm logistic]
+       python benchmarks/bench_tuning.py --storage-race 8
 """
 
 from __future__ import annotations
@@ -169,6 +174,35 @@ def bench_workers(X, y, workers: int, trials: int, cv: int, seed: int, algorithm
               f"settings {b['repeated']} (target 0); tracebacks {a['tracebacks'] + b['tracebacks']} (target 0)")
 
 
+_RACER = """
+import sys, time
+import optuna
+from mlcore.tuning._study import _in_storage
+url, start, mode = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+while time.time() < start:
+    pass
+make = lambda: optuna.create_study(storage=url, study_name="s", load_if_exists=True)
+make() if mode == "plain" else _in_storage(url, make, retries=4)
+"""
+
+
+def bench_storage_race(rounds: int) -> None:
+    import subprocess
+    import tempfile
+
+    for mode in ("plain", "retrying"):
+        failed = 0
+        for _ in range(rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                url, start = f"sqlite:///{tmp}/optuna.db", time.time() + 6  # both imported by then
+                procs = [subprocess.Popen([sys.executable, "-c", _RACER, url, str(start), mode],
+                                          stderr=subprocess.PIPE, text=True) for _ in range(2)]
+                failed += sum(p.communicate()[1].count("Traceback") > 0 or p.returncode != 0 for p in procs)
+        print(f"{mode:>9} open of a brand-new storage by 2 processes at once: {failed} of {2 * rounds} processes "
+              f"failed (load average {os.getloadavg()[0]:.2f})", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
@@ -180,7 +214,11 @@ def main() -> None:
     parser.add_argument("--budget-runs", type=int, default=3)
     parser.add_argument("--workers", type=int, help="compare N worker processes on one study with one process")
     parser.add_argument("--algorithm", default="logistic", help="with --workers: the model tuned")
+    parser.add_argument("--storage-race", type=int, help="rounds of 2 processes opening a new storage at once")
     args = parser.parse_args()
+    if args.storage_race:
+        bench_storage_race(args.storage_race)
+        return
 
     if args.workers:
         rows = args.rows if "--rows" in sys.argv else 30_000
