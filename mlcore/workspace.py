@@ -79,7 +79,8 @@ class Workspace:
         self.preparation = PreparationService(self.datasets, self.registry.recipes, runner)
         self.training = TrainingService(self.datasets, self.preparation, self.jobs, runner)
         self.selection = SelectionService(self.datasets, self.preparation, self.jobs, self.registry.jobs, runner,
-                                          self.optuna_storage)
+                                          self.optuna_storage, home=self.home, db_url=url if db_url else None,
+                                          store_url=self.connection.store_url if store_url else None)
         self.models = ModelService(self.home, self.store, self.registry.models, self.jobs, self.datasets)
         self.handles = ModelHandles(self.datasets, self.jobs, self.models)
         self.evaluation = EvaluationService(self.handles, self.models, runner)
@@ -146,6 +147,7 @@ class Workspace:
     detect_task = _to("training", TrainingService.detect_task)
     compare = _to("selection", SelectionService.compare)
     tune = _to("selection", SelectionService.tune)
+    join_tune = _to("selection", SelectionService.join_tune)
 
     # -- registry -------------------------------------------------------------------
     get_model = _to("models", ModelService.get_model)

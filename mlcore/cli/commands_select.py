@@ -1,4 +1,4 @@
-"""`mlcore compare`, `mlcore tune` and `mlcore experiments list`."""
+"""`mlcore compare`, `mlcore tune`, `mlcore worker` and `mlcore experiments list`."""
 
 from __future__ import annotations
 
@@ -43,7 +43,17 @@ def register(sub, common) -> None:
     p.add_argument("--test-size", type=float, default=0.2)
     p.add_argument("--recipe", help="name of a saved preparation recipe")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--workers", type=int, help="processes on one shared study (n-trials and timeout are for the "
+                                               "whole study); others may join with `mlcore worker --job ID`")
     p.set_defaults(func=cmd_tune)
+
+    p = sub.add_parser("worker", parents=[common], help="join a running tune job's study as one more worker")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--job", help="the id of a tune job started with --workers")
+    which.add_argument("--study", help="the Optuna study name of such a job (with --storage)")
+    p.add_argument("--storage", help="Optuna storage URL (default: the job's, or optuna.db in the workspace)")
+    p.add_argument("--worker-index", type=int, help="this worker's number (its sampler seed is the job's seed + it)")
+    p.set_defaults(func=cmd_worker)
 
     exp = sub.add_parser("experiments", parents=[common], help="tuning runs (MLExperiment rows)")
     esub = exp.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -63,7 +73,8 @@ def _live_ctx(args: argparse.Namespace):
     class LiveConsole(ConsoleContext):
         def _on_event(self, kind: str, data: dict) -> None:
             if kind == "trial":
-                self.log(f"trial {data.get('number')}: {data.get('state')} value {fmt_value(data.get('value'))} "
+                by = "" if data.get("worker") is None else f" (worker {data['worker']})"
+                self.log(f"trial {data.get('number')}{by}: {data.get('state')} value {fmt_value(data.get('value'))} "
                          f"best {fmt_value(data.get('best'))} {data.get('params')}")
             elif kind == "compare_row":
                 reason = f" ({data['error']})" if data.get("error") else ""
@@ -100,7 +111,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
                       tuning_method=args.method, n_trials=args.n_trials, timeout=args.timeout, cv=args.cv,
                       metric=args.metric, storage=args.storage, study_name=args.study_name, pruning=args.pruning,
                       recipe=args.recipe, test_size=args.test_size, seed=args.seed, ctx=ctx,
-                      cv_kind=args.cv_kind, group_column=args.group_column)
+                      cv_kind=args.cv_kind, group_column=args.group_column, workers=args.workers)
         ctx.finish()
     results = job.results or {}
     summary = results.get("training_summary") or {}
@@ -114,6 +125,19 @@ def cmd_tune(args: argparse.Namespace) -> int:
     if shown:
         lines.append("  test: " + ", ".join(f"{k} {v:.4f}" for k, v in list(shown.items())[:6]))
     emit(args, dict(job.record(), status=job.status), "\n".join(lines))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    with _ws(args) as ws:
+        ctx = _live_ctx(args)
+        out = ws.join_tune(job_id=args.job, study_name=args.study, storage=args.storage,
+                           worker_index=args.worker_index, ctx=ctx)
+        ctx.finish()
+    text = (f"worker {out['worker']} on study {out['study_name']} (job {out['job_id']}): {out['n_trials']} trials "
+            f"({out['n_complete']} complete, {out['n_pruned']} pruned, {out['n_failed']} failed) "
+            f"in {out['seconds']:.1f} s" + "".join(f"\n  {n}" for n in out["notes"]))
+    emit(args, out, text)
     return 0
 
 

@@ -98,6 +98,7 @@ class TuneRequest(_Body):
     pruning: bool = True
     cv_kind: str = Field("auto", description="auto, kfold, stratified, timeseries, group")
     group_column: str | None = None
+    workers: int | None = Field(None, ge=1, le=64, description="processes on one shared study")
 
 
 class DeployRequest(_Body):

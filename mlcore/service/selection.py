@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from mlcore import vocab
-from mlcore.errors import ConfigError, DataValidationError
+from mlcore.errors import ConfigError, ConflictError, DataValidationError
 from mlcore.jobs import JobContext
 from mlcore.jsonsafe import json_safe
 from mlcore.registry import DatasetInfo, JobInfo, JobStore, hide_password
@@ -62,13 +66,17 @@ def _trial_partial(run: JobRun) -> dict[str, Any]:
 
 class SelectionService:
     def __init__(self, datasets: DatasetService, preparation: PreparationService, jobs: JobService,
-                 experiments: JobStore, runner: JobRunner, optuna_storage: str) -> None:
+                 experiments: JobStore, runner: JobRunner, optuna_storage: str, home: Path | None = None,
+                 db_url: str | None = None, store_url: str | None = None) -> None:
         self.datasets = datasets
         self.preparation = preparation
         self.jobs = jobs
         self.experiments = experiments
         self.runner = runner
         self.optuna_storage = optuna_storage
+        self.home = home
+        self.store_url = store_url  # handed to the worker processes too
+        self.db_url = db_url  # handed to the worker processes a tune starts (they open the same registry)
 
     def selection_data(self, dataset_id: str, target_column: str | None, task_type: str | None,
                        recipe: str | None) -> SelectionData:
@@ -153,12 +161,16 @@ class SelectionService:
              timeout: float | None = None, cv: int = 5, metric: str | None = None, storage: str | None = None,
              recipe: str | None = None, test_size: float = 0.2, seed: int = 42, study_name: str | None = None,
              pruning: bool = True, ctx: JobContext | None = None, cv_kind: str = "auto",
-             group_column: str | None = None) -> JobInfo:
+             group_column: str | None = None, workers: int | None = None) -> JobInfo:
         """Tune one algorithm as a "tune" job (seed: POST /models/tune); blocks until done or cancelled.
 
         The test rows are split off first; the search cross-validates on the training rows; the best
         configuration is refitted on all training rows, evaluated on the test rows and saved like a
         training job's model, so ``deploy(job_id, ...)`` works on it.
+
+        ``workers=N``: N processes on one shared study (this one and N-1 started here), one job and one
+        experiment; ``n_trials``/``timeout`` are for the whole study; more workers may join with
+        :meth:`join_tune` (``mlcore worker --job ID``) until it ends. None: one process, no joining.
         """
         from mlcore.models import get_algorithm
         from mlcore.prep import split_frame
@@ -169,6 +181,9 @@ class SelectionService:
 
         method = resolve_method(tuning_method)
         check_budget(n_trials, timeout)
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                    or not 1 <= workers <= 64):
+            raise ConfigError(f"workers must be a whole number from 1 to 64, got {workers!r}")
         check_cv(cv, splitter_ok=False)
         seed = check_seed(seed)
         data = self.selection_data(dataset_id, target_column, task_type, recipe)
@@ -182,7 +197,7 @@ class SelectionService:
                   "tuning_method": method, "n_trials": n_trials, "timeout": timeout, "cv": cv, "metric": metric,
                   "storage": shown_storage, "study_name": name, "recipe": recipe, "test_size": test_size,
                   "seed": seed, "pruning": pruning, "cv_kind": cv_kind, "group_column": group_column,
-                  "resolved_preparation": data.prep.to_dict()}
+                  "resolved_preparation": data.prep.to_dict(), "workers": workers}
         split = split_frame(frame, target, test_size=test_size, validation_size=0.0,
                             stratify=task == "classification", seed=seed, task=task)
         # a reused study_name must name a study of this same search: refuse before a job is made
@@ -195,7 +210,7 @@ class SelectionService:
         experiment_id = self.experiments.add_experiment(id=str(uuid.uuid4()), job_id=job_id, name=name,
                                                         method=method, algorithm=spec.name, study_name=name,
                                                         storage=shown_storage)
-        run_config = dict(config, storage=storage_url, study_attrs=dataset_attrs)
+        run_config = dict(config, storage=storage_url, study_attrs=dict(dataset_attrs, job_id=job_id))
 
         def body(run: JobRun) -> TuneResult:
             return self._tune_body(run, data, spec.name, method, split, run_config)
@@ -221,18 +236,33 @@ class SelectionService:
                    config: dict) -> TuneResult:
         from mlcore.deployment import build_schema
         from mlcore.training import evaluate_splits
-        from mlcore.tuning import tune
+        from mlcore.models import usable_cores
+        from mlcore.tuning import WorkerPool, prepare_storage, tune
 
         X_all, groups = features_and_groups(data.frame, data.target, config["cv_kind"], config["group_column"])
         y_all = data.frame[data.target]
         X_train, y_train = X_all.iloc[split.train_index], y_all.iloc[split.train_index]
         X_test, y_test = X_all.iloc[split.test_index], y_all.iloc[split.test_index]
-        result = tune(X_train, y_train, data.task, algorithm, method=method, n_trials=config["n_trials"],
-                      timeout=config["timeout"], cv=config["cv"], metric=config["metric"], recipe=data.prep,
-                      seed=config["seed"], storage=config["storage"], study_name=config["study_name"],
-                      pruning=config["pruning"], ctx=run.sub(0.0, 0.9), study_attrs=config.get("study_attrs"),
-                      cv_kind=config["cv_kind"],
-                      groups=None if groups is None else groups.iloc[split.train_index].to_numpy())
+        storage = config["storage"]
+        pool = WorkerPool()
+        workers = config.get("workers")
+        # N processes on this machine share its cores: each fit gets its share of threads
+        threads = max(1, usable_cores() // workers) if workers else None
+        try:
+            if workers:  # the tables exist before any worker opens the storage (creating them races)
+                prepare_storage(storage)
+            # started first: a worker loads its data while this process does, then waits for the study
+            for index in range(1, workers or 1):
+                pool.add(index, *self._start_worker(run.id, storage, index, run.folder, threads))
+            result = tune(X_train, y_train, data.task, algorithm, method=method, n_trials=config["n_trials"],
+                          timeout=config["timeout"], cv=config["cv"], metric=config["metric"], recipe=data.prep,
+                          seed=config["seed"], storage=storage, study_name=config["study_name"],
+                          pruning=config["pruning"], ctx=run.sub(0.0, 0.9), study_attrs=config.get("study_attrs"),
+                          cv_kind=config["cv_kind"],
+                          groups=None if groups is None else groups.iloc[split.train_index].to_numpy(),
+                          workers=workers, pool=pool, n_jobs=threads)
+        finally:
+            pool.stop(grace=0.0)  # normally all gone already; after an early error, none is left behind
         run.progress(0.92, "evaluating on the test rows")
         evaluation = evaluate_splits(result.pipeline, data.task, {"test": (X_test, y_test)}, config["seed"])
         run.save_pipeline(result.pipeline, {"train": split.train_index, "validation": split.validation_index,
@@ -258,6 +288,82 @@ class SelectionService:
             best_score=json_safe(result.best_score), trials=json_safe(result.trials), method=method,
             metric=result.metric, study_name=result.study_name,
         )
+
+    def _start_worker(self, job_id: str, storage: str, index: int, folder: Path,
+                      threads: int | None = None) -> tuple[Any, Path]:
+        """Worker ``index`` of tune job ``job_id`` as a `mlcore worker` process (its output in the job folder)."""
+        log = folder / f"worker-{index}.log"
+        cmd = [sys.executable, "-c", "import sys; from mlcore.cli import main; sys.exit(main())",
+               "--home", str(self.home), "--quiet", "worker", "--job", job_id, "--worker-index", str(index)]
+        # the storage URL may hold a password: the environment, not the command line (ps shows that)
+        env = dict(os.environ, MLWB_WORKER_STORAGE=storage, MLWB_WORKER_PARENT=str(os.getpid()),
+                   PYTHONUNBUFFERED="1")
+        if threads:
+            env["MLWB_WORKER_THREADS"] = str(threads)
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                env.setdefault(var, str(threads))
+        if self.db_url:
+            env["MLWB_DB_URL"] = self.db_url
+        if self.store_url:
+            env["MLWB_STORE_URL"] = self.store_url
+        with open(log, "wb") as out:
+            handle = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        return handle, log
+
+    def join_tune(self, job_id: str | None = None, study_name: str | None = None, storage: str | None = None,
+                  worker_index: int | None = None, ctx: JobContext | None = None) -> dict[str, Any]:
+        """Work on a running tune job's study as one more worker (by ``job_id``, or by ``study_name`` in
+        ``storage``) until the study's budget is spent or its job ends; what this worker did.
+
+        The data, split, search space and folds are the job's: rebuilt from its dataset and seed, and
+        checked against the study's fingerprint of the rows.
+        """
+        from mlcore.models import get_algorithm
+        from mlcore.prep import split_frame
+        from mlcore.tuning import study_job, tune
+
+        if job_id is None:
+            if not study_name:
+                raise ConfigError("Name a tune job (--job ID) or a study (--study NAME --storage URL) to join.")
+            job_id = study_job(storage or self.optuna_storage, study_name)
+        job = self.jobs.get_job(job_id)
+        if job.kind != "tune":
+            raise ConfigError(f"Job {job_id} is a {job.kind} job, not a tune job; only a tune job has workers.")
+        config = job.config
+        if not config.get("workers"):
+            raise ConflictError(f"Tune job {job_id} was started without workers; start the tune with "
+                                f"`--workers N` (1 or more) to let other workers join it.")
+        if job.status not in ("pending", "running"):
+            raise ConflictError(f"Tune job {job_id} is {job.status}; only a running tune job can be joined.")
+        storage_url = storage or os.environ.get("MLWB_WORKER_STORAGE") or (
+            self.optuna_storage if config["storage"] == hide_password(self.optuna_storage) else config["storage"])
+        if "***" in storage_url:
+            raise ConfigError(f"Tune job {job_id} records its Optuna storage without the password "
+                              f"({storage_url}); give the full URL with --storage.")
+        data = self.selection_data(config["dataset_id"], config["target_column"], config["task_type"],
+                                   config.get("recipe"))
+        split = split_frame(data.frame, data.target, test_size=config["test_size"], validation_size=0.0,
+                            stratify=data.task == "classification", seed=config["seed"], task=data.task)
+        X_all, groups = features_and_groups(data.frame, data.target, config["cv_kind"], config["group_column"])
+        index = int(worker_index) if worker_index is not None else 1000 + os.getpid() % 100_000
+        spec = get_algorithm(config["algorithm"], data.task)
+        result = tune(X_all.iloc[split.train_index], data.frame[data.target].iloc[split.train_index], data.task,
+                      spec.name, method=config["tuning_method"], n_trials=config["n_trials"], cv=config["cv"],
+                      metric=config["metric"], recipe=data.prep, seed=config["seed"], storage=storage_url,
+                      study_name=config["study_name"], pruning=config["pruning"], ctx=ctx,
+                      study_attrs={"dataset_id": data.info.id, "dataset_hash": data.info.content_hash},
+                      cv_kind=config["cv_kind"], refit=False, join_as=index,
+                      # a worker started by the tune gets its share of this machine's cores; one
+                      # joining from another machine gets all of its own
+                      n_jobs=int(os.environ["MLWB_WORKER_THREADS"]) if os.environ.get("MLWB_WORKER_THREADS")
+                      else None,
+                      parent_pid=int(os.environ["MLWB_WORKER_PARENT"]) if os.environ.get("MLWB_WORKER_PARENT")
+                      else None,
+                      groups=None if groups is None else groups.iloc[split.train_index].to_numpy())
+        return json_safe({"job_id": job_id, "study_name": result.study_name, "worker": index,
+                          "n_trials": len(result.trials), "n_complete": result.count("complete"),
+                          "n_pruned": result.count("pruned"), "n_failed": result.count("fail"),
+                          "seconds": round(result.seconds, 3), "stopped": result.cancelled, "notes": result.notes})
 
     # -- automl ---------------------------------------------------------------------
     def automl(self, dataset_id: str, target_column: str | None = None, task_type: str | None = None,

@@ -66,18 +66,36 @@ def _shown(storage: Any) -> str:
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", str(storage))  # never print a password
 
 
-def _in_storage(storage: Any, action: Callable[[], T]) -> T:
-    """Run an Optuna call on ``storage``; a URL that cannot be opened becomes one ConfigError line."""
-    try:
-        return action()
-    except ImportError as exc:
-        raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: its database driver is not "
-                          f"installed ({str(exc).splitlines()[0]})") from None
-    except Exception as exc:  # noqa: BLE001 - only SQLAlchemy's errors are translated, the rest re-raised
-        if not type(exc).__module__.startswith("sqlalchemy"):
-            raise
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: {reason}") from None
+def _in_storage(storage: Any, action: Callable[[], T], retries: int = 0) -> T:
+    """Run an Optuna call on ``storage``; a URL that cannot be opened becomes one ConfigError line.
+
+    ``retries``: a database error is tried again that many times (0.2 s, 0.4 s, ...): two processes
+    opening a brand-new storage at once both try to create its tables, and one of them loses.
+    """
+    import time
+
+    for attempt in range(retries + 1):
+        try:
+            return action()
+        except ImportError as exc:
+            raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: its database driver is not "
+                              f"installed ({str(exc).splitlines()[0]})") from None
+        except Exception as exc:  # noqa: BLE001 - only SQLAlchemy's errors are translated, the rest re-raised
+            if not type(exc).__module__.startswith("sqlalchemy"):
+                raise
+            if attempt < retries:
+                time.sleep(0.2 * 2 ** attempt)
+                continue
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise ConfigError(f"cannot open the Optuna storage {_shown(storage)!r}: {reason}") from None
+    raise AssertionError("unreachable")
+
+
+def prepare_storage(storage: Any) -> None:
+    """Create the Optuna tables of ``storage`` now, once, before any worker process opens it."""
+    import optuna
+
+    _in_storage(storage, lambda: optuna.storages.get_storage(storage), retries=4)
 
 
 def check_study(storage: Any, name: str, attrs: dict[str, Any]) -> None:
@@ -101,7 +119,7 @@ def open_study(storage: Any, name: str, sampler: Any, pruner: Any, attrs: dict[s
 
     study = _in_storage(storage, lambda: optuna.create_study(
         storage=storage, study_name=name, load_if_exists=True, sampler=sampler, pruner=pruner,
-        direction=attrs["direction"]))
+        direction=attrs["direction"]), retries=4)
     mismatches = _mismatches(study, attrs)
     if mismatches:
         raise _conflict(name, mismatches)
@@ -125,6 +143,8 @@ def study_trials(storage: Any, name: str, to_params: Callable[[dict[str, Any]], 
     maximize = _directions(study) == "maximize"
     trials, best, best_params = [], None, {}
     for t in study.get_trials(deepcopy=False):
+        if t.user_attrs.get("beyond_budget"):  # asked for after a shared study's cap: never run
+            continue
         state = t.state.name.lower()
         value = None if t.value is None or t.value != t.value else float(t.value)
         params = t.user_attrs.get("search_params", t.params)
@@ -134,5 +154,23 @@ def study_trials(storage: Any, name: str, to_params: Callable[[dict[str, Any]], 
         trials.append({"number": t.number, "params": params, "value": value, "state": state,
                        "duration": t.duration.total_seconds() if t.duration else None,
                        "fold_scores": t.user_attrs.get("fold_scores", []), "std": t.user_attrs.get("std"),
-                       "error": t.user_attrs.get("error"), "best_so_far": best})
+                       "error": t.user_attrs.get("error"), "best_so_far": best,
+                       **({"worker": t.user_attrs["worker"]} if "worker" in t.user_attrs else {})})
     return {"trials": trials, "best_score": best, "best_params": best_params}
+
+
+def study_job(storage: Any, name: str) -> str:
+    """The tune job that started study ``name`` for workers; NotFoundError/ConflictError when there is none."""
+    import optuna
+
+    from mlcore.errors import NotFoundError
+
+    try:
+        study = _in_storage(storage, lambda: optuna.load_study(study_name=name, storage=storage))
+    except KeyError:
+        raise NotFoundError(f"No Optuna study {name!r} in {_shown(storage)}.") from None
+    job_id = study.user_attrs.get("job_id")
+    if not job_id:
+        raise ConflictError(f"Optuna study {name!r} was not started by `mlcore tune --workers N`; it names no "
+                            f"tune job to join.")
+    return str(job_id)

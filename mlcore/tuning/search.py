@@ -28,6 +28,8 @@ from mlcore.tuning._metrics import higher_is_better, is_better, resolve_metric
 from mlcore.tuning._rows import RowPolicy, class_weight_note, fit_model, outlier_note
 from mlcore.tuning._space import default_trial, grid_space, searchable, suggest
 from mlcore.tuning._study import data_fingerprint, open_study
+from mlcore.tuning._workers import (BEYOND_ATTR, CAP_KEY, DEADLINE_KEY, JOB_KEY, STOP_KEY, WORKER_ATTR,
+                                    StudyStopContext, TrialFeed, WorkerPool, trial_record)
 
 if TYPE_CHECKING:
     from mlcore.prep import PrepRecipe
@@ -92,7 +94,8 @@ class _Search:
     """The objective and the per-trial callback of one study."""
 
     def __init__(self, spec, space, make, X, y, folds, task, metric, ctx, n_total, prune, timeout,
-                 weighted: bool = False, budget: TimeBudget | None = None) -> None:
+                 weighted: bool = False, budget: TimeBudget | None = None, worker: int | None = None,
+                 cap: int | None = None, report: bool = True) -> None:
         self.spec, self.space, self.make, self.weighted = spec, space, make, weighted
         self.X, self.y, self.folds, self.task, self.metric = X, y, folds, task, metric
         self.ctx, self.n_total, self.prune, self.timeout = ctx, n_total, prune, timeout
@@ -101,6 +104,10 @@ class _Search:
         self.best: float = math.nan
         self.budget = budget or TimeBudget(None, len(folds))
         self.out_of_time = False
+        # on a shared study: this process's worker label, the whole study's trial cap, and whether
+        # this process reports its own trials (not when a TrialFeed reports every worker's)
+        self.worker, self.cap, self.report = worker, cap, report
+        self.finished = lambda: len(self.records)  # trials done so far (a shared study: by every worker)
 
     def fraction(self, trials_done: float) -> float:
         """Progress: by trials when their number is known, else by the time budget."""
@@ -111,6 +118,12 @@ class _Search:
     def objective(self, trial: Any) -> float:
         import optuna
 
+        if self.worker is not None:
+            trial.set_user_attr(WORKER_ATTR, self.worker)
+            if self.cap is not None and trial.number >= self.cap:  # the study's budget is spent
+                trial.set_user_attr(BEYOND_ATTR, True)
+                trial.study.stop()
+                return math.nan
         search_params = suggest(trial, self.space)
         trial.set_user_attr("search_params", jsonable(search_params))
         params = self.spec.params_from_search(search_params)
@@ -127,12 +140,15 @@ class _Search:
                     return float(np.mean(scores))
                 trial.set_user_attr("error", "stopped: the time budget is kept for the refit")
                 raise optuna.TrialPruned()
-            self.ctx.progress(self.fraction(len(self.records) + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
+            self.ctx.progress(self.fraction(self.finished() + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
             fold_start = time.perf_counter()
             try:
                 score = score_fold(self.make, params, self.X, self.y, fold, self.task,
                                    self.weighted).scores[self.metric]
             except JobCancelled:
+                if self.worker is not None:  # the study outlives this process: say why the trial failed
+                    reason = getattr(self.ctx, "stop_reason", None) or "cancelled"
+                    trial.set_user_attr("error", f"stopped: the study was {reason}")
                 raise
             except MLWorkbenchError as exc:
                 trial.set_user_attr("error", str(exc))
@@ -153,30 +169,25 @@ class _Search:
         return float(np.mean(scores))
 
     def callback(self, study: Any, frozen: Any) -> None:
-        state = frozen.state.name.lower()
-        value = frozen.value
-        if value is None and state == "pruned" and frozen.intermediate_values:  # its last running mean
-            value = frozen.intermediate_values[max(frozen.intermediate_values)]
-        if state == "complete" and is_better(float(value), self.best, self.metric):
-            self.best = float(value)
-        duration = frozen.duration.total_seconds() if frozen.duration else None
-        search_params = frozen.user_attrs.get("search_params", {})
-        record = {
-            "number": frozen.number, "params": jsonable(self.spec.params_from_search(search_params)),
-            "value": None if value is None or value != value else float(value), "state": state,
-            "duration": duration, "fold_scores": frozen.user_attrs.get("fold_scores", []),
-            "std": frozen.user_attrs.get("std"), "error": frozen.user_attrs.get("error"),
-            "folds_scored": frozen.user_attrs.get("folds_scored"),
-            "best_so_far": None if self.best != self.best else self.best,
-        }
+        if frozen.user_attrs.get(BEYOND_ATTR):
+            return
+        if frozen.state.name == "COMPLETE" and frozen.value is not None and \
+                is_better(float(frozen.value), self.best, self.metric):
+            self.best = float(frozen.value)
+        record = trial_record(frozen, self.spec.params_from_search, self.best)
+        state, duration = record["state"], record["duration"]
+        if self.worker is None:
+            del record["worker"]
         self.records.append(record)
-        self.ctx.event("trial", number=record["number"], value=record["value"], best=record["best_so_far"],
-                       params=record["params"], state=state, duration=duration, error=record["error"])
-        if record["value"] is not None:
-            self.ctx.metric(frozen.number, self.metric, record["value"], "trial")
-        if record["best_so_far"] is not None:
-            self.ctx.metric(frozen.number, self.metric, record["best_so_far"], "best")
-        self.ctx.progress(self.fraction(len(self.records)), f"trial {frozen.number} {state}")
+        if self.report:
+            self.ctx.event("trial", number=record["number"], value=record["value"], best=record["best_so_far"],
+                           params=record["params"], state=state, duration=duration, error=record["error"],
+                           **({} if self.worker is None else {"worker": self.worker}))
+            if record["value"] is not None:
+                self.ctx.metric(frozen.number, self.metric, record["value"], "trial")
+            if record["best_so_far"] is not None:
+                self.ctx.metric(frozen.number, self.metric, record["best_so_far"], "best")
+            self.ctx.progress(self.fraction(len(self.records)), f"trial {frozen.number} {state}")
         if state == "complete" and duration is not None:
             self.budget.note_trial(duration)
         if self.ctx.cancel_requested:
@@ -184,6 +195,8 @@ class _Search:
         elif not self.budget.room_for_trial():
             self.out_of_time = True  # another trial would push the refit past the budget
             study.stop()
+        elif self.cap is not None and len(study.get_trials(deepcopy=False)) >= self.cap:
+            study.stop()  # the other workers hold the rest of the budget
 
 
 def tune(
@@ -192,7 +205,8 @@ def tune(
     seed: int = 0, storage: str | None = None, study_name: str | None = None, pruning: bool = True,
     ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int | None = None,
     prep: str = "recipe", grid: dict[str, list] | None = None, refit: bool = True,
-    study_attrs: dict[str, Any] | None = None,
+    study_attrs: dict[str, Any] | None = None, workers: int | None = None, pool: WorkerPool | None = None,
+    join_as: int | None = None, parent_pid: int | None = None,
 ) -> TuningResult:
     """Search ``algorithm``'s hyperparameters by cross-validation and refit the best on all rows.
 
@@ -203,6 +217,14 @@ def tune(
     and in the refit; ``notes`` and ``preparation_applied`` say what ran. A study is labelled with
     its algorithm, task, metric, direction, rows and ``study_attrs`` (e.g. dataset_id, dataset_hash);
     reusing ``study_name`` for a different search raises ConflictError, the same search continues.
+
+    Workers on one study (``storage`` needed): ``workers=N`` makes this process worker 0 of a shared
+    study whose ``n_trials``/``timeout`` are for the whole study; it creates the study and enqueues the
+    defaults once, reports every worker's trials as they finish, waits for the worker processes in
+    ``pool`` (started by the caller; a worker waits for the study, never creates it) and refits the
+    best of all. ``join_as=i`` joins such a study as worker ``i`` (its budget and stop flag from the
+    study; no refit; ``parent_pid``: stop when that process is gone). Worker ``i`` samples with seed
+    ``seed + i``; the folds always use ``seed``.
     """
     import optuna
 
@@ -228,13 +250,18 @@ def tune(
         ctx.log(note)
     applied = dict(rows_policy.describe(removed), class_weight=how)
 
+    shared = workers is not None or join_as is not None
+    if shared and storage is None:
+        raise ConfigError("tuning workers share a study through a storage: give an Optuna storage URL")
+    worker = None if not shared else (0 if join_as is None else int(join_as))
+    sampler_seed = seed + (worker or 0)
     if method == "grid":
         space, combos = grid_space(spec, grid)
         if n_trials is not None and len(combos) > int(n_trials):
             notes.append(f"grid has {len(combos)} combinations; the first {int(n_trials)} were tried")
             combos = combos[: int(n_trials)]
         enqueued, total = combos, len(combos)
-        sampler = optuna.samplers.RandomSampler(seed=seed)  # unused: every grid trial is enqueued
+        sampler = optuna.samplers.RandomSampler(seed=sampler_seed)  # unused: every grid trial is enqueued
     else:
         space = searchable(spec.search_space)
         enqueued = [default_trial(spec, space)]
@@ -242,8 +269,9 @@ def tune(
         if not space:
             notes.append(f"{spec.name} has no tunable parameters; only its defaults were scored")
             total = 1
-        sampler = (optuna.samplers.TPESampler(seed=seed) if method == "optuna"
-                   else optuna.samplers.RandomSampler(seed=seed))
+        # constant_liar: a worker treats the others' running trials as bad, so it samples elsewhere
+        sampler = (optuna.samplers.TPESampler(seed=sampler_seed, constant_liar=shared) if method == "optuna"
+                   else optuna.samplers.RandomSampler(seed=sampler_seed))
     prune = bool(pruning and method == "optuna" and spec.abilities.iterative and len(folds) > 1)
     # one fold is a noisy estimate: with three or more folds, judge a trial after two of them,
     # and only once a few trials give a median worth comparing with
@@ -252,37 +280,98 @@ def tune(
               if prune else optuna.pruners.NopPruner())
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed trials are reported in the records
     name = study_name or f"{spec.name}-{task}-{method}-{uuid.uuid4().hex[:8]}"
+    if join_as is not None:  # a worker never creates the study: it waits for the tuning process to
+        _wait_for_shared_study(storage, name, ctx)
     study = open_study(storage, name, sampler, pruner,
                        study_labels(spec.name, task, metric, X if storage is not None else None, y, study_attrs))
-    for fixed in enqueued:
-        study.enqueue_trial(fixed, skip_if_exists=False)
+    feed: TrialFeed | None = None
+    pool = pool if pool is not None else WorkerPool()
+    cap, first = total, 0
+    if join_as is not None:
+        cap, timeout = _join_budget(study, name)
+        t_start = time.perf_counter()  # what is left of the study's time counts from now
+        # Optuna keeps no public handle on a study's storage and id
+        ctx = StudyStopContext(ctx, study._storage, study._study_id, parent_pid=parent_pid)
+    else:
+        if shared:  # before any worker starts: the study's budget, owner and a clear stop flag
+            # a study continued by name keeps its trials: this run's budget comes on top of them
+            first = len(study.get_trials(deepcopy=False))
+            cap = None if total is None else first + total
+            study.set_user_attr(CAP_KEY, cap)
+            study.set_user_attr(DEADLINE_KEY, None if timeout is None else time.time() + float(timeout))
+            study.set_user_attr(JOB_KEY, (study_attrs or {}).get(JOB_KEY))
+            study.set_user_attr(STOP_KEY, None)
+        for fixed in enqueued:  # once per study, whoever comes first
+            study.enqueue_trial(fixed, skip_if_exists=shared)
     # the budget counts from the start of tune() and includes the refit (and, with a margin, the
     # evaluation that follows it); time spent preparing folds above is already spent
     budget = TimeBudget(timeout, len(folds))
     budget.started = t_start
-    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted, budget)
+    search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted, budget,
+                     worker=worker, cap=cap if shared else None, report=not (shared and join_as is None))
+    if shared and join_as is None:
+        feed = TrialFeed(storage, name, spec.params_from_search, metric, ctx, cap, first=first)
+        feed.start()
+        search.finished = lambda: len(feed.records)
+        ctx.log(f"{len(pool.handles) + 1} worker(s) on study {name}")
+
+    def records() -> list[dict[str, Any]]:
+        return sorted(feed.records, key=lambda r: r["number"]) if feed is not None else search.records
 
     def finish(cancelled: bool) -> TuningResult:
-        done = [r for r in search.records if r["state"] == "complete"]
+        done = [r for r in records() if r["state"] == "complete"]
         if not done:
             return TuningResult(spec.name, task, method, metric, higher_is_better(metric), {}, math.nan, math.nan,
-                                -1, search.records, name, storage, len(folds), time.perf_counter() - t_start,
+                                -1, records(), name, storage, len(folds), time.perf_counter() - t_start,
                                 cancelled=cancelled, notes=list(notes), preparation_applied=dict(applied))
         sign = 1.0 if higher_is_better(metric) else -1.0
         best = max(done, key=lambda r: sign * r["value"])
         return TuningResult(spec.name, task, method, metric, higher_is_better(metric), dict(best["params"]),
                             best["value"], best["std"] if best["std"] is not None else math.nan, best["number"],
-                            search.records, name, storage, len(folds), time.perf_counter() - t_start,
+                            records(), name, storage, len(folds), time.perf_counter() - t_start,
                             cancelled=cancelled, notes=list(notes), preparation_applied=dict(applied))
 
-    ctx.log(f"tuning {spec.name} ({method}, {len(folds)}-fold CV, metric {metric})")
+    def end_shared(reason: str) -> None:
+        """Tell every worker the study is over, wait for this tune's own (bounded), read the last trials."""
+        if not shared or join_as is not None:
+            return
+        try:
+            study.set_user_attr(STOP_KEY, reason)
+        finally:
+            pool.stop(grace=10.0 if reason == "cancelled" else 0.0)
+            feed.close()
+            ctx.log(f"read every worker's trials from the study {feed.polls} times in {feed.poll_seconds:.2f} CPU s")
+            for line in pool.failures():
+                ctx.log(line)
+                notes.append(line)
+            if feed.running:
+                notes.append(f"{feed.running} trial(s) still running (in a worker that joined from elsewhere, "
+                             f"or one that stopped mid-trial) were left out")
+
+    ctx.log(f"tuning {spec.name} ({method}, {len(folds)}-fold CV, metric {metric})"
+            + ("" if worker is None else f" as worker {worker}"))
     try:
         ctx.check_cancelled()
-        study.optimize(search.objective, n_trials=total, timeout=timeout, callbacks=[search.callback],
-                       gc_after_trial=False, show_progress_bar=False)
+        if (timeout is None or timeout > 0) and cap != 0:
+            study.optimize(search.objective, n_trials=None if shared else total, timeout=timeout,
+                           callbacks=[search.callback], gc_after_trial=False, show_progress_bar=False)
+        if shared and join_as is None:
+            pool.wait(ctx, feed.done)  # the others finish the trials they hold; their last is within the cap
+            _wait_for_running(feed, ctx, study.user_attrs.get(DEADLINE_KEY))  # workers that joined by hand
     except JobCancelled as exc:
+        if join_as is not None and getattr(ctx, "stop_reason", None):  # the study ended: not an error here
+            notes.append(f"stopped: the study was {ctx.stop_reason}")
+            return finish(True)
+        end_shared("cancelled")
         _attach_partial(exc, finish(True))
         raise
+    except BaseException:
+        end_shared("failed")
+        raise
+    if join_as is not None and ctx.cancel_requested:
+        notes.append(f"stopped: the study was {getattr(ctx, 'stop_reason', None) or 'cancelled'}")
+        return finish(True)
+    end_shared("finished")
     result = finish(ctx.cancel_requested)
     if search.out_of_time:
         result.notes.append(f"stopped starting trials at {budget.elapsed():.1f} s of the {timeout:g} s budget to "
@@ -294,10 +383,12 @@ def tune(
         exc = JobCancelled("cancelled by the user")
         _attach_partial(exc, result)
         raise exc
+    if join_as is not None:
+        return result
     if result.best_trial < 0:
-        errors = [r["error"] for r in search.records if r.get("error")]
+        errors = [r["error"] for r in result.trials if r.get("error")]
         reason = f"; first error: {errors[0]}" if errors else ""
-        raise ConfigError(f"every trial of {spec.name} failed ({len(search.records)} tried){reason}")
+        raise ConfigError(f"every trial of {spec.name} failed ({len(result.trials)} tried){reason}")
     if refit:
         ctx.progress(0.97, "refitting the best configuration on all rows")
         ctx.check_cancelled()
@@ -305,10 +396,63 @@ def tune(
         if rows_policy.removes_outliers:
             result.preparation_applied["removed_outlier_rows_refit"] = int((~keep).sum())
             result.notes.append(f"the refit left out {int((~keep).sum())} outlier row(s) of {len(keep)}")
-        result.pipeline = fit_model(make(result.best_params), take(X, np.flatnonzero(keep)), y[keep], weighted)
+        # on a shared study ``n_jobs`` split the cores between workers; they are gone now: every core
+        refit_make = model_factory(spec, X, task, recipe, seed, None, prep) if shared else make
+        result.pipeline = fit_model(refit_make(result.best_params), take(X, np.flatnonzero(keep)), y[keep], weighted)
     result.seconds = time.perf_counter() - t_start
     ctx.progress(1.0, f"best {metric} {result.best_score:.4f} (trial {result.best_trial})")
     return result
+
+
+def _wait_for_running(feed: TrialFeed, ctx: JobContext, deadline: float | None, grace: float = 10.0) -> None:
+    """Until no trial of the study runs (a worker that joined by hand may still hold one), at most until
+    the study's deadline (or now, without one) plus ``grace`` seconds."""
+    end = max(time.time(), deadline or 0.0) + grace
+    feed.poll()
+    while feed.running and time.time() < end:
+        ctx.check_cancelled()
+        time.sleep(0.2)
+        feed.poll()
+
+
+def _wait_for_shared_study(storage: str, name: str, ctx: JobContext, limit: float = 60.0) -> None:
+    """Until study ``name`` exists with its workers' budget written (the tuning process writes it right
+    after creating the study); ConflictError after ``limit`` s."""
+    import optuna
+
+    from mlcore.errors import ConflictError
+    from mlcore.tuning._study import _in_storage
+
+    end = time.monotonic() + limit
+    while True:
+        ctx.check_cancelled()
+        try:
+            study = _in_storage(storage, lambda: optuna.load_study(study_name=name, storage=storage))
+            if CAP_KEY in study.user_attrs:
+                return
+        except KeyError:
+            pass
+        except ConfigError:  # e.g. the tuning process is creating a new storage's tables right now
+            if time.monotonic() > end:
+                raise
+        if time.monotonic() > end:
+            raise ConflictError(f"Optuna study {name!r} was not started for workers (start it with "
+                                f"`mlcore tune --workers N`); nothing to join")
+        time.sleep(0.5)
+
+
+def _join_budget(study: Any, name: str) -> tuple[int | None, float | None]:
+    """A joined worker's share of the study: its trial cap and the seconds left to its deadline."""
+    from mlcore.errors import ConflictError
+
+    attrs = study.user_attrs
+    if CAP_KEY not in attrs:
+        raise ConflictError(f"Optuna study {name!r} was not started for workers (start it with "
+                            f"`mlcore tune --workers N`); nothing to join")
+    if attrs.get(STOP_KEY):  # it ended while this worker started: nothing left to do
+        return 0, 0.0
+    deadline = attrs.get(DEADLINE_KEY)
+    return attrs.get(CAP_KEY), None if deadline is None else max(0.0, float(deadline) - time.time())
 
 
 def study_labels(algorithm: str, task: str, metric: str, X: Any = None, y: Any = None,

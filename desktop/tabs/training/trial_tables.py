@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-TRIAL_HEADERS = ["#", "Value", "State", "Duration (s)", "Parameters"]
+TRIAL_HEADERS = ["#", "Worker", "Value", "State", "Duration (s)", "Parameters"]
+WORKER_COLUMN, PARAMS_COLUMN = 1, 5
 STATE_BRUSHES = {"pruned": QBrush(QColor("#8a6d00")), "fail": QBrush(QColor("#c62828"))}
 BEST_BRUSH = QBrush(QColor("#dcebd9"))
 
@@ -30,15 +31,18 @@ class _Table(QTableWidget):
 
 
 class TrialTable(_Table):
-    """Trials are queued as they arrive and added in batches by ``flush`` (one relayout per batch)."""
+    """Trials are queued as they arrive and added in batches by ``flush`` (one relayout per batch).
+    The Worker column shows once a trial names its worker (a tune with workers on one study)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(TRIAL_HEADERS, parent)
         self._pending: list[dict[str, Any]] = []
+        self.setColumnHidden(WORKER_COLUMN, True)
 
     def clear_trials(self) -> None:
         self._pending.clear()
         self.setRowCount(0)
+        self.setColumnHidden(WORKER_COLUMN, True)
 
     def queue(self, trial: dict[str, Any]) -> None:
         self._pending.append(trial)
@@ -54,14 +58,18 @@ class TrialTable(_Table):
             state = str(t.get("state"))
             params = t.get("params") or {}
             shown = ", ".join(f"{k}={text(v, 4)}" for k, v in params.items())
-            cells = [str(t.get("number")), num(t.get("value")), state, num(t.get("duration"), 2), shown]
+            worker = t.get("worker")
+            if worker is not None and self.isColumnHidden(WORKER_COLUMN):
+                self.setColumnHidden(WORKER_COLUMN, False)
+            cells = [str(t.get("number")), "" if worker is None else str(worker), num(t.get("value")), state,
+                     num(t.get("duration"), 2), shown]
             for j, cell in enumerate(cells):
                 item = QTableWidgetItem(cell)
-                if j in (0, 1, 3):
+                if j in (0, 1, 2, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if state in STATE_BRUSHES:
                     item.setForeground(STATE_BRUSHES[state])
-                if j == 4:
+                if j == PARAMS_COLUMN:
                     item.setToolTip(json.dumps(params, indent=1, default=str))
                 self.setItem(start + i, j, item)
         self.scrollToBottom()
@@ -82,7 +90,7 @@ class TrialTable(_Table):
         for row in range(self.rowCount()):
             error = errors.get(self.item(row, 0).text())
             if error:
-                cell = self.item(row, 4)
+                cell = self.item(row, PARAMS_COLUMN)
                 cell.setText(f"{error} — {cell.text()}")
                 cell.setToolTip(f"{error}\n{cell.toolTip()}")
 

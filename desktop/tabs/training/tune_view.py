@@ -106,6 +106,12 @@ class TuneView(JobViewMixin, QWidget):
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2_147_483_647)
         self.seed_spin.setValue(int(s.recall("tune/seed", 42, int)))
+        self.workers_spin = QSpinBox()
+        self.workers_spin.setRange(1, 64)
+        self.workers_spin.setValue(int(s.recall("tune/workers", 1, int)))
+        self.workers_spin.setToolTip("Processes searching one shared study (trials and timeout are for all of "
+                                     "them); with 2 or more, `mlcore worker --job ID` can join from another "
+                                     "machine")
         form.addRow("Algorithm", self.algorithm_combo)
         form.addRow("Method", self.method_combo)
         form.addRow("Trials", self.trials_spin)
@@ -115,6 +121,7 @@ class TuneView(JobViewMixin, QWidget):
         form.addRow("Pruning", self.pruning_check)
         form.addRow("Test size", self.test_spin)
         form.addRow("Seed", self.seed_spin)
+        form.addRow("Workers", self.workers_spin)
 
         self.start_button, self.cancel_button = start_and_cancel("Start tuning", self.start_tune, self.cancel_tune)
         self._buttons = QHBoxLayout()
@@ -197,7 +204,8 @@ class TuneView(JobViewMixin, QWidget):
                 "timeout": float(timeout) if timeout > 0 else None, "cv": self.cv_spin.value(),
                 "metric": self.metric_combo.currentText() or None, "recipe": self.data.recipe(),
                 "test_size": self.test_spin.value(), "seed": self.seed_spin.value(),
-                "pruning": self.pruning_check.isChecked()}
+                "pruning": self.pruning_check.isChecked(),
+                "workers": self.workers_spin.value() if self.workers_spin.value() > 1 else None}
 
     # -- running -------------------------------------------------------------------------------
     def start_tune(self) -> JobWorker | None:
@@ -209,6 +217,7 @@ class TuneView(JobViewMixin, QWidget):
         s.remember(f"tune/algorithm/{config['task_type']}", config["algorithm"])
         for key in ("n_trials", "cv", "pruning", "test_size", "seed"):
             s.remember(f"tune/{key}", config[key])
+        s.remember("tune/workers", config["workers"] or 1)
         s.remember("tune/method", config["tuning_method"])
         s.remember("tune/timeout", config["timeout"] or 0)
         self._run = config
