@@ -50,6 +50,10 @@ class TrainingService:
         info = self.datasets.get_dataset(cfg.dataset_id)
         saved = self.preparation.get_recipe(cfg.recipe).recipe if cfg.recipe else None
         recipe = resolve_recipe(cfg, saved)
+        if dask:
+            from mlcore.training import check_dask_request
+
+            check_dask_request(cfg, recipe)
 
         def body(run: JobRun) -> TrainResult:
             run.progress(0.0, "loading data")

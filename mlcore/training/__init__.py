@@ -21,6 +21,8 @@ _LAZY = {
     "train_pipeline_dask": "mlcore.training._dask",
     "dask_client": "mlcore.training._dask",
     "DASK_ALGORITHMS": "mlcore.training._dask",
+    "dask_split_codes": "mlcore.training._dask",
+    "check_dask_request": "mlcore.training._dask",
 }
 
 __all__ = ["TrainConfig", "DEFAULT_ALGORITHM", "DEFAULT_EARLY_STOPPING", "DEFAULT_PATIENCE", "DEFAULT_REFIT", "evaluate_splits", *_LAZY]

@@ -60,7 +60,7 @@ def dask_client(address: str, *, n_workers: int = 2, threads_per_worker: int = 1
         raise ConfigError("Training on Dask needs the dask extra: pip install 'mlworkbench[dask]'.") from None
     if address == "local":
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                               memory_limit=memory_limit, processes=processes, dashboard_address=None)
+                               memory_limit=memory_limit, processes=processes, dashboard_address=":0")
         try:
             with Client(cluster) as client:
                 yield client
@@ -68,7 +68,7 @@ def dask_client(address: str, *, n_workers: int = 2, threads_per_worker: int = 1
             cluster.close()
         return
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout="5s")
     except OSError as exc:
         raise ConfigError(f"No Dask scheduler answers at {address!r} ({exc}). Start one with `dask scheduler` "
                           "and `dask worker ADDRESS`, or use --dask local.") from None
@@ -79,7 +79,7 @@ def dask_client(address: str, *, n_workers: int = 2, threads_per_worker: int = 1
 
 
 # -- split and preparation, partition-wise -------------------------------------------------
-def split_codes(frame: "pd.DataFrame", seed: int, test_size: float, validation_size: float) -> np.ndarray:
+def dask_split_codes(frame: "pd.DataFrame", seed: int, test_size: float, validation_size: float) -> np.ndarray:
     """0 train, 1 validation, 2 test for each row, from a seeded hash of the row's values."""
     import pandas as pd
 
@@ -89,7 +89,7 @@ def split_codes(frame: "pd.DataFrame", seed: int, test_size: float, validation_s
 
 
 def _with_split(frame: "pd.DataFrame", seed: int, test_size: float, validation_size: float) -> "pd.DataFrame":
-    return frame.assign(**{_SPLIT_COLUMN: split_codes(frame, seed, test_size, validation_size)})
+    return frame.assign(**{_SPLIT_COLUMN: dask_split_codes(frame, seed, test_size, validation_size)})
 
 
 def _sample_rows(frame: "pd.DataFrame", fraction: float, seed: int) -> "pd.DataFrame":
@@ -125,7 +125,7 @@ def _stop_requested(state: dict[str, Any], variable: str) -> bool:
     state["checked"] = now
     from distributed import Variable
 
-    return bool(Variable(variable).get(timeout=5))
+    return int(Variable(variable).get(timeout=5)) > 0
 
 
 def _xgb_reporter(topic: str, variable: str) -> Any:
@@ -149,12 +149,10 @@ def _xgb_reporter(topic: str, variable: str) -> Any:
     return _Reporter()
 
 
-def _lgb_reporter(topic: str, variable: str, n_rounds: int) -> Any:
-    state: dict[str, Any] = {"stop_at": None}
-
+def _lgb_reporter(topic: str, variable: str) -> Any:
     def report(env: Any) -> None:
         import lightgbm as lgb
-        from distributed import get_worker
+        from distributed import Variable, get_worker
 
         worker = get_worker()
         values: dict[str, dict[str, float]] = {}
@@ -165,11 +163,10 @@ def _lgb_reporter(topic: str, variable: str, n_rounds: int) -> Any:
             weight[name] = data.num_data()
         worker.log_event(topic, {"iteration": env.iteration + 1, "values": values, "weight": weight,
                                  "worker": worker.address})
-        # LightGBM has no allreduce in Python: a worker that sees the cancel picks a round far
-        # enough ahead that every worker has read the flag by then, and all stop at that round
-        if state["stop_at"] is None and _stop_requested(state, variable):
-            state["stop_at"] = env.iteration + 1
-        if state["stop_at"] is not None and env.iteration + 1 >= state["stop_at"]:
+        # LightGBM has no allreduce in Python: on cancel the client names a round far enough ahead
+        # that every worker has read it by then (they read it every round), and all stop there
+        stop_at = int(Variable(variable).get(timeout=5))
+        if stop_at and env.iteration + 1 >= stop_at:
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
 
     report.order = 30  # type: ignore[attr-defined]
@@ -188,7 +185,14 @@ class _Rounds:
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.pending: dict[int, list[dict[str, Any]]] = {}
         self.workers: set[str] = set()
-        self.done = 0
+        self.last_iteration = 0
+        self.first_seen: float | None = None
+
+    def stop_round(self) -> int:
+        """A round every worker reaches only after it has read this number: ~1 s of rounds ahead."""
+        elapsed = time.monotonic() - (self.first_seen or time.monotonic())
+        per_second = self.last_iteration / elapsed if elapsed > 0 else 0.0
+        return self.last_iteration + 5 + int(math.ceil(per_second * 1.0))
 
     def handler(self, event: tuple[float, dict[str, Any]]) -> None:  # runs on the client's event loop
         self.inbox.put(event[1])
@@ -232,6 +236,8 @@ class _Rounds:
             except queue.Empty:
                 break
             self.pending.setdefault(report["iteration"], []).append(report)
+            self.first_seen = self.first_seen or time.monotonic()
+            self.last_iteration = max(self.last_iteration, report["iteration"])
             if report.get("worker"):
                 self.workers.add(report["worker"])
         # a round is complete once every worker reported it (they run in lockstep), or at the end
@@ -256,8 +262,12 @@ def _fit_watched(fit: Any, client: Any, rounds: _Rounds, variable: str, ctx: Job
     done = threading.Event()
 
     def work() -> None:
+        import sys
+
         try:
-            box["value"] = fit()
+            # lightgbm.dask and xgboost's trackers print to stdout; keep it for results (``--json``)
+            with contextlib.redirect_stdout(sys.stderr):
+                box["value"] = fit()
         except BaseException as exc:
             box["error"] = exc
         finally:
@@ -272,7 +282,7 @@ def _fit_watched(fit: Any, client: Any, rounds: _Rounds, variable: str, ctx: Job
         rounds.drain(ctx)
         if ctx.cancel_requested and cancelled_at is None:
             cancelled_at = time.perf_counter()
-            Variable(variable, client=client).set(True)
+            Variable(variable, client=client).set(rounds.stop_round())
     rounds.drain(ctx, final=True)
     if cancelled_at is not None:
         ctx.log(f"the workers stopped {time.perf_counter() - cancelled_at:.2f} s after the cancel")
@@ -288,12 +298,13 @@ def train_pipeline_dask(parts: list[Path], config: TrainConfig, recipe: "PrepRec
                         cluster: dict[str, Any] | None = None) -> TrainOutcome:
     """Train ``config.algorithm`` on the Parquet ``parts`` on a Dask cluster; the model comes back local."""
     ctx = ctx or JobContext()
-    _refuse_unsupported(config, recipe)
+    check_dask_request(config, recipe)
     with dask_client(address, **(cluster or {})) as client:
         return _train(client, parts, config, recipe, ctx, rows, sample_rows)
 
 
-def _refuse_unsupported(config: TrainConfig, recipe: "PrepRecipe") -> None:
+def check_dask_request(config: TrainConfig, recipe: "PrepRecipe") -> None:
+    """Raise ConfigError for what Dask training does not do (before a job row is made)."""
     if config.algorithm not in DASK_ALGORITHMS:
         raise ConfigError(f"Algorithm {config.algorithm!r} does not train on Dask; use one of {list(DASK_ALGORITHMS)}.")
     if config.time_column:
@@ -341,7 +352,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     spec = get_algorithm(config.algorithm, task)
     classes = None
     if task == "classification":
-        classes = np.sort(labelled[target].drop_duplicates().compute().to_numpy())
+        classes = np.sort(labelled[target].value_counts().compute().index.to_numpy())  # a tree reduction
 
     ctx.progress(0.05, "fitting the preparation on the sample")
     t0 = time.perf_counter()
@@ -376,7 +387,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     topic, variable = f"mlwb-{uuid.uuid4().hex}", f"mlwb-stop-{uuid.uuid4().hex}"
     from distributed import Variable
 
-    Variable(variable, client=client).set(False)
+    Variable(variable, client=client).set(0)
     t_fit = time.perf_counter()
     ctx.progress(0.08, f"training {spec.name} on Dask")
     if config.algorithm == "xgboost":
@@ -395,7 +406,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
         client.subscribe_topic(topic, rounds.handler)
         try:
             model = _fit_watched(lambda: _fit_lightgbm(client, estimator, X_train, y_train, X_val, y_val, config,
-                                                       recipe, topic, variable, n_rounds),
+                                                       recipe, topic, variable),
                                  client, rounds, variable, ctx.sub(0.08, 0.85))
         finally:
             client.unsubscribe_topic(topic)
@@ -472,7 +483,7 @@ def _fit_xgboost(client: Any, estimator: Any, X: Any, y: Any, Xv: Any, yv: Any, 
 
 
 def _fit_lightgbm(client: Any, estimator: Any, X: Any, y: Any, Xv: Any, yv: Any, config: TrainConfig,
-                  recipe: "PrepRecipe", topic: str, variable: str, n_rounds: int) -> Any:
+                  recipe: "PrepRecipe", topic: str, variable: str) -> Any:
     import lightgbm as lgb
 
     params = {k: v for k, v in estimator.get_params().items() if k not in ("n_jobs",)}
@@ -481,8 +492,13 @@ def _fit_lightgbm(client: Any, estimator: Any, X: Any, y: Any, Xv: Any, yv: Any,
     dask_cls = lgb.DaskLGBMClassifier if isinstance(estimator, lgb.LGBMClassifier) else lgb.DaskLGBMRegressor
     model = dask_cls(**params, client=client)
     metric = ["error"] if dask_cls is lgb.DaskLGBMClassifier else ["rmse"]
-    model.fit(X, y, eval_set=[(X, y), (Xv, yv)], eval_names=["train", "validation"], eval_metric=metric,
-              callbacks=[_lgb_reporter(topic, variable, n_rounds)])
+    import warnings
+
+    with warnings.catch_warnings():  # lightgbm.dask has no eval_X for classifiers' labels; n_jobs is per worker
+        warnings.filterwarnings("ignore", message=".*eval_set.*deprecated.*")
+        warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
+        model.fit(X, y, eval_set=[(X, y), (Xv, yv)], eval_names=["train", "validation"], eval_metric=metric,
+                  callbacks=[_lgb_reporter(topic, variable)])
     return model
 
 
@@ -525,4 +541,4 @@ def _best_iteration(model: Any, rec: Recorder) -> int | None:
     return rec.history[-1]["iteration"] if rec.history else None
 
 
-__all__ = ["train_pipeline_dask", "dask_client", "split_codes", "DASK_ALGORITHMS"]
+__all__ = ["train_pipeline_dask", "check_dask_request", "dask_client", "dask_split_codes", "DASK_ALGORITHMS"]
