@@ -320,7 +320,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     import dask
     import dask.dataframe as dd
 
-    from mlcore.deployment.schema import build_schema
+    from mlcore.deployment import build_schema
     from mlcore.models import detect_task, get_algorithm, validate_target
     from mlcore.prep import build_preprocessor, selected_features
 
