@@ -59,10 +59,12 @@ def _batches(path: Path, fmt: str, delimiter: str | None, block_bytes: int, pool
 
     if fmt == "parquet":
         try:
-            source = pq.ParquetFile(path, memory_map=False)
+            # pre_buffer would fetch every row group of the file up front: read one at a time
+            source = pq.ParquetFile(path, memory_map=False, pre_buffer=False)
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataImportError(f"{path.name}: not a readable Parquet file ({exc}).") from None
-        yield from source.iter_batches(batch_size=65_536)
+        for group in range(source.num_row_groups):
+            yield from source.iter_batches(batch_size=65_536, row_groups=[group], use_threads=False)
         return
     try:
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=block_bytes),

@@ -12,8 +12,9 @@ The data never reaches this process whole. What runs where:
   ``Worker.log_event``; this process subscribes to the topic and forwards the points to the
   job context (XGBoost evaluates globally; LightGBM per worker, so the points are combined
   here, weighted by each worker's rows);
-- **cancel**: this process sets a ``distributed.Variable``; every worker reads it (at most
-  every 0.2 s) and XGBoost's workers agree with an allreduce, so all stop at the same round;
+- **cancel**: this process sets a ``distributed.Variable``; XGBoost's workers read it (at most
+  every 0.2 s) and agree with an allreduce; LightGBM's read it every round and the first to see
+  it announces a stop round a few rounds ahead (under a ``distributed.Lock``): all stop together;
 - **result**: the booster comes back as an ordinary local estimator inside the same kind of
   ``Pipeline(prep, model)`` as in-memory training, so it deploys, predicts and exports alike.
   Metrics are computed here on a sample of up to ``sample_rows`` validation/test rows.
@@ -125,7 +126,7 @@ def _stop_requested(state: dict[str, Any], variable: str) -> bool:
     state["checked"] = now
     from distributed import Variable
 
-    return int(Variable(variable).get(timeout=5)) > 0
+    return bool(Variable(variable).get(timeout=5))
 
 
 def _xgb_reporter(topic: str, variable: str) -> Any:
@@ -152,7 +153,7 @@ def _xgb_reporter(topic: str, variable: str) -> Any:
 def _lgb_reporter(topic: str, variable: str) -> Any:
     def report(env: Any) -> None:
         import lightgbm as lgb
-        from distributed import Variable, get_worker
+        from distributed import Lock, Variable, get_worker
 
         worker = get_worker()
         values: dict[str, dict[str, float]] = {}
@@ -161,12 +162,20 @@ def _lgb_reporter(topic: str, variable: str) -> Any:
         weight = {"train": env.model.train_set.num_data()}
         for name, data in zip(env.model.name_valid_sets, env.model.valid_sets):
             weight[name] = data.num_data()
-        worker.log_event(topic, {"iteration": env.iteration + 1, "values": values, "weight": weight,
-                                 "worker": worker.address})
-        # LightGBM has no allreduce in Python: on cancel the client names a round far enough ahead
-        # that every worker has read it by then (they read it every round), and all stop there
-        stop_at = int(Variable(variable).get(timeout=5))
-        if stop_at and env.iteration + 1 >= stop_at:
+        round_ = env.iteration + 1
+        worker.log_event(topic, {"iteration": round_, "values": values, "weight": weight, "worker": worker.address})
+        # LightGBM has no allreduce in Python. Its workers are at most one round apart (each round
+        # ends with a histogram allreduce) and read this variable every round, so the first worker
+        # to see the cancel announces "stop after round r + 3" under a lock, and all stop there.
+        var = Variable(variable)
+        state = var.get(timeout=5)
+        if state and not state.get("stop_at"):
+            with Lock(variable + "-lock"):
+                state = var.get(timeout=5)
+                if not state.get("stop_at"):
+                    state = {"stop_at": round_ + 3}
+                    var.set(state)
+        if state and round_ >= state["stop_at"]:
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
 
     report.order = 30  # type: ignore[attr-defined]
@@ -185,14 +194,6 @@ class _Rounds:
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.pending: dict[int, list[dict[str, Any]]] = {}
         self.workers: set[str] = set()
-        self.last_iteration = 0
-        self.first_seen: float | None = None
-
-    def stop_round(self) -> int:
-        """A round every worker reaches only after it has read this number: ~1 s of rounds ahead."""
-        elapsed = time.monotonic() - (self.first_seen or time.monotonic())
-        per_second = self.last_iteration / elapsed if elapsed > 0 else 0.0
-        return self.last_iteration + 5 + int(math.ceil(per_second * 1.0))
 
     def handler(self, event: tuple[float, dict[str, Any]]) -> None:  # runs on the client's event loop
         self.inbox.put(event[1])
@@ -236,8 +237,6 @@ class _Rounds:
             except queue.Empty:
                 break
             self.pending.setdefault(report["iteration"], []).append(report)
-            self.first_seen = self.first_seen or time.monotonic()
-            self.last_iteration = max(self.last_iteration, report["iteration"])
             if report.get("worker"):
                 self.workers.add(report["worker"])
         # a round is complete once every worker reported it (they run in lockstep), or at the end
@@ -282,7 +281,7 @@ def _fit_watched(fit: Any, client: Any, rounds: _Rounds, variable: str, ctx: Job
         rounds.drain(ctx)
         if ctx.cancel_requested and cancelled_at is None:
             cancelled_at = time.perf_counter()
-            Variable(variable, client=client).set(rounds.stop_round())
+            Variable(variable, client=client).set({"stop_at": 0})  # a cancel request (see the reporters)
     rounds.drain(ctx, final=True)
     if cancelled_at is not None:
         ctx.log(f"the workers stopped {time.perf_counter() - cancelled_at:.2f} s after the cancel")
@@ -336,7 +335,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     fraction = min(1.0, sample_rows / max(1, rows))
     sample = labelled.map_partitions(_sample_rows, fraction, config.seed)
     ctx.progress(0.03, f"sampling about {min(rows, sample_rows):,} rows for the preparation and the metrics")
-    sample, counts, missing_target = dask.compute(sample, labelled[_SPLIT_COLUMN].value_counts(),
+    sample, counts, missing_target = dask.compute(sample, labelled[_SPLIT_COLUMN].value_counts(split_out=1),
                                                   ddf[target].isnull().sum())
     ctx.check_cancelled()
     counts = {int(k): int(v) for k, v in counts.items()}
@@ -352,7 +351,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     spec = get_algorithm(config.algorithm, task)
     classes = None
     if task == "classification":
-        classes = np.sort(labelled[target].value_counts().compute().index.to_numpy())  # a tree reduction
+        classes = np.sort(labelled[target].value_counts(split_out=1).compute().index.to_numpy())  # a tree reduction
 
     ctx.progress(0.05, "fitting the preparation on the sample")
     t0 = time.perf_counter()
@@ -387,7 +386,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     topic, variable = f"mlwb-{uuid.uuid4().hex}", f"mlwb-stop-{uuid.uuid4().hex}"
     from distributed import Variable
 
-    Variable(variable, client=client).set(0)
+    Variable(variable, client=client).set(None)
     t_fit = time.perf_counter()
     ctx.progress(0.08, f"training {spec.name} on Dask")
     if config.algorithm == "xgboost":

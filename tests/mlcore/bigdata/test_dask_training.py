@@ -78,7 +78,6 @@ def test_dask_regression_with_early_stopping_on_its_own_local_cluster(workspace,
 def test_cancel_stops_the_workers_within_a_bounded_time(workspace, parted, cluster, algorithm):
     _, info = parted
     ctx = RecordingContext(cancel_when=lambda c: len(c.metrics) >= 12)
-    t0 = time.perf_counter()
     with pytest.raises(Exception) as err:
         workspace.train({"dataset_id": info.id, "algorithm": algorithm, "early_stopping": False,
                          "hyperparameters": {"n_estimators": 5000, "max_depth": 2}}, ctx=ctx, dask=cluster)
@@ -86,7 +85,6 @@ def test_cancel_stops_the_workers_within_a_bounded_time(workspace, parted, clust
     assert ctx.cancelled_at is not None and time.perf_counter() - ctx.cancelled_at < 5.0
     job = workspace.list_jobs()[0]
     assert job.status == "cancelled" and 3 <= len(job.results["training_history"]) < 5000
-    assert time.perf_counter() - t0 < 60
 
 
 def test_unsupported_requests_are_refused_before_any_work(workspace, parted, cluster):

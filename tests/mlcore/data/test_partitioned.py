@@ -77,3 +77,21 @@ def test_a_partitioned_dataset_too_big_for_memory_is_refused_by_name(workspace, 
         workspace.load_frame(info.id)
     with pytest.raises(DataTooLargeError):
         workspace.train({"dataset_id": info.id, "algorithm": "lightgbm"})
+
+
+def test_a_parquet_source_is_read_one_row_group_at_a_time(tmp_path):
+    from mlcore.data.partitioned import _batches
+
+    rng = np.random.default_rng(1)
+    writer = None
+    for _ in range(24):  # 24 row groups of ~4.4 MB each in memory
+        table = pa.table({f"x{i}": rng.random(50_000) for i in range(11)})
+        writer = writer or pq.ParquetWriter(tmp_path / "src.parquet", table.schema)
+        writer.write_table(table)
+    writer.close()
+    base = pa.total_allocated_bytes()
+    held = 0
+    for batch in _batches(tmp_path / "src.parquet", "parquet", None, 1 << 20, None):
+        held = max(held, pa.total_allocated_bytes() - base)
+        del batch
+    assert held < 24 * 50_000 * 11 * 8 / 3, held  # not the whole file at once (pre_buffer reads it all)
