@@ -335,8 +335,11 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     fraction = min(1.0, sample_rows / max(1, rows))
     sample = labelled.map_partitions(_sample_rows, fraction, config.seed)
     ctx.progress(0.03, f"sampling about {min(rows, sample_rows):,} rows for the preparation and the metrics")
-    sample, counts, missing_target = dask.compute(sample, labelled[_SPLIT_COLUMN].value_counts(split_out=1),
-                                                  ddf[target].isnull().sum())
+    # one pass over the parts: the sample, the split's counts, and a discrete target's classes
+    discrete = not str(ddf[target].dtype).startswith("float")
+    labels = labelled[target].value_counts(split_out=1) if discrete else None
+    sample, counts, missing_target, labels = dask.compute(sample, labelled[_SPLIT_COLUMN].value_counts(split_out=1),
+                                                          ddf[target].isnull().sum(), labels)
     ctx.check_cancelled()
     counts = {int(k): int(v) for k, v in counts.items()}
     n_rows = {"train": counts.get(0, 0), "validation": counts.get(1, 0), "test": counts.get(2, 0)}
@@ -351,7 +354,9 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     spec = get_algorithm(config.algorithm, task)
     classes = None
     if task == "classification":
-        classes = np.sort(labelled[target].value_counts(split_out=1).compute().index.to_numpy())  # a tree reduction
+        if labels is None:  # a float target detected as classes
+            labels = labelled[target].value_counts(split_out=1).compute()
+        classes = np.sort(labels.index.to_numpy())
 
     ctx.progress(0.05, "fitting the preparation on the sample")
     t0 = time.perf_counter()
