@@ -39,6 +39,10 @@ class NotFoundError(MLWorkbenchError):
     """A dataset, job, model version, recipe or A/B test id/name does not exist."""
 
 
+class DataTooLargeError(MLWorkbenchError):
+    """A partitioned dataset does not fit in this machine's memory for an in-memory operation."""
+
+
 class ConflictError(MLWorkbenchError):
     """The request conflicts with the stored state (e.g. dataset still used by models)."""
 

@@ -180,6 +180,7 @@ class Workspace:
     # -- prediction and A/B tests -----------------------------------------------------
     predict = _to("prediction", PredictionService.predict)
     predict_file = _to("prediction", PredictionService.predict_file)
+    predict_dataset = _to("prediction", PredictionService.predict_dataset)
     create_ab_test = _to("ab", ABService.create_ab_test)
     setup_ab_test = create_ab_test
     get_ab_test = _to("ab", ABService.get_ab_test)

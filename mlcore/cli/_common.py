@@ -64,3 +64,18 @@ def fmt_value(value: object, digits: int = 4) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
+
+
+def add_dask_arguments(p: argparse.ArgumentParser, what: str) -> None:
+    """--dask ADDRESS|local and the shape of a LocalCluster started for the job."""
+    p.add_argument("--dask", metavar="ADDRESS", help=f"{what} on a Dask cluster: tcp://host:8786, or 'local' for a "
+                   "LocalCluster started for this job (needs the dask extra)")
+    p.add_argument("--dask-workers", type=int, default=2, help="workers of a --dask local cluster (default 2)")
+    p.add_argument("--dask-memory-limit", default="auto", help="memory limit per local worker, e.g. 1GB (default auto)")
+
+
+def dask_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The LocalCluster options of --dask local (None for a cluster given by address)."""
+    if args.dask != "local":
+        return None
+    return {"n_workers": args.dask_workers, "memory_limit": args.dask_memory_limit}

@@ -20,6 +20,10 @@ def register(sub, common) -> None:
     p.add_argument("--sep", help="force the delimiter (use '\\t' for tab)")
     p.add_argument("--encoding", help="force the text encoding, e.g. utf-8, cp1252")
     p.add_argument("--decimal", help="force the decimal mark: '.' or ','")
+    p.add_argument("--partitioned", action=argparse.BooleanOptionalAction, default=None,
+                   help="stream a CSV/TSV/TXT/Parquet file into Parquet parts with bounded memory (default: "
+                        "files of 1 GiB and more)")
+    p.add_argument("--chunk-rows", type=int, help="rows per part of a partitioned import (default 250000)")
     p.set_defaults(func=cmd_import)
 
     p = dsub.add_parser("list", parents=[common], help="list datasets")
@@ -82,9 +86,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     sheet = int(args.sheet) if args.sheet is not None and args.sheet.isdigit() else args.sheet
     with _ws(args) as ws:
         info = ws.import_dataset(args.file, name=args.name, target=args.target, sep=_sep(args.sep),
-                                 encoding=args.encoding, decimal=args.decimal, sheet=sheet, ctx=make_ctx(args))
+                                 encoding=args.encoding, decimal=args.decimal, sheet=sheet,
+                                 partitioned=args.partitioned, chunk_rows=args.chunk_rows, ctx=make_ctx(args))
     payload = dict(info.summary(), import_info=info.import_info)
     lines = [f"imported {info.name!r} as {info.id}: {info.rows} rows x {info.columns} columns"]
+    if info.import_info.get("partitioned"):
+        lines.append(f"  partitioned: {info.import_info['partitions']} Parquet part(s); train and predict it "
+                     "with --dask when it does not fit in memory")
     if info.import_info.get("duplicate_of"):
         lines.append("  (identical content was already imported; reusing that dataset)")
     for old, new in (info.import_info.get("renamed_columns") or {}).items():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from mlcore import vocab
-from mlcore.cli._common import emit, make_ctx, open_workspace, table
+from mlcore.errors import ConfigError
+from mlcore.cli._common import add_dask_arguments, dask_options, emit, make_ctx, open_workspace, table
 
 
 def register(sub, common) -> None:
@@ -84,8 +85,9 @@ def register(sub, common) -> None:
     who.add_argument("--name", help="use the production version of this model name")
     who.add_argument("--ab-test", help="route rows through an A/B test")
     p.add_argument("--user-column", help="user-id column for --ab-test (sticky assignment)")
-    p.add_argument("--input", required=True)
-    p.add_argument("--output", required=True, help=".csv, .xlsx or .parquet")
+    p.add_argument("--input", required=True, help="a file; with --dask, a dataset (id or name)")
+    p.add_argument("--output", required=True, help=".csv, .xlsx or .parquet; with --dask, a new folder of Parquet parts")
+    add_dask_arguments(p, "predict a dataset's partitions")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("export", parents=[common], help="export a model version")
@@ -249,6 +251,15 @@ def cmd_ab_promote(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    if args.dask:
+        if args.ab_test:
+            raise ConfigError("--ab-test is not available with --dask; predict with --model or --name.")
+        with _ws(args) as ws:
+            ds = ws.find_dataset(args.input)
+            result = ws.predict_dataset(ds.id, args.output, model_id=args.model, name=args.name, dask=args.dask,
+                                        dask_options=dask_options(args), ctx=make_ctx(args))
+        emit(args, result.to_dict(), f"predicted {result.rows} rows -> {result.output_path}")
+        return 0
     with _ws(args) as ws:
         result = ws.predict_file(args.input, args.output, model_id=args.model, name=args.name,
                                  ab_test_name=args.ab_test, user_column=args.user_column, ctx=make_ctx(args))

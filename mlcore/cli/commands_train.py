@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mlcore import vocab
-from mlcore.cli._common import emit, make_ctx, open_workspace, parse_json_option, table
+from mlcore.cli._common import add_dask_arguments, dask_options, emit, make_ctx, open_workspace, parse_json_option, table
 from mlcore.training import DEFAULT_ALGORITHM, DEFAULT_EARLY_STOPPING, DEFAULT_PATIENCE, DEFAULT_REFIT
 
 
@@ -33,6 +33,7 @@ def register(sub, common) -> None:
     p.add_argument("--recipe", help="name of a saved preparation recipe")
     p.add_argument("--prep", help="preparation options as JSON (override the recipe)")
     p.add_argument("--seed", type=int, default=42)
+    add_dask_arguments(p, "train lightgbm/xgboost")
     p.set_defaults(func=cmd_train)
 
     jobs = sub.add_parser("jobs", parents=[common], help="training and tuning jobs")
@@ -115,7 +116,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     with _ws(args) as ws:
         ds = ws.find_dataset(args.dataset)
         ctx = make_ctx(args)
-        job = ws.train(train_config_from_args(args, ds.id), ctx=ctx)
+        job = ws.train(train_config_from_args(args, ds.id), ctx=ctx, dask=args.dask, dask_options=dask_options(args))
         ctx.finish()
     emit(args, job.record(), describe_job(job))
     return 0

@@ -24,6 +24,7 @@ _LAZY = {
     "OUTPUT_FORMATS": "mlcore.deployment.predict",
     "neutralise_formulas": "mlcore.deployment.predict",
     "proba_column": "mlcore.deployment.predict",
+    "predict_parts_dask": "mlcore.deployment.dask_predict",
     "assign_arm": "mlcore.deployment.ab",
     "sample_ratio_mismatch": "mlcore.deployment.ab",
     "two_proportion_ztest": "mlcore.deployment.ab",

@@ -143,6 +143,28 @@ class PredictionService:
 
         return self.runner.run("predict-file", config, body, ctx=ctx)
 
+    def predict_dataset(self, dataset_id: str, output_dir: str | os.PathLike, *, model_id: str | None = None,
+                        name: str | None = None, dask: str = "local", dask_options: dict[str, Any] | None = None,
+                        ctx: JobContext | None = None) -> PredictFileResult:
+        """Predict every row of a (partitioned) dataset on Dask as a "predict-file" job; Parquet parts out."""
+        from mlcore.deployment import predict_parts_dask
+
+        datasets = self.models.datasets
+        data = datasets.get_dataset(dataset_id)
+        info = self._resolve_model(model_id, name)
+        config = {"dataset_id": data.id, "output_path": str(output_dir), "model_id": info.id,
+                  "dask": {"address": dask, **(dask_options or {})}}
+
+        def body(run: JobRun) -> PredictFileResult:
+            pipeline, _ = self.models.load_model(info.id)
+            done = predict_parts_dask(datasets.partition_paths(data.id), output_dir, pipeline,
+                                      schema=info.input_schema or None, threshold=info.threshold, address=dask,
+                                      cluster=dask_options, ctx=run)
+            return PredictFileResult(rows=done["rows"], model_id=info.id, model_name=info.name, version=info.version,
+                                     output_path=done["output_path"])
+
+        return self.runner.run("predict-file", config, body, ctx=ctx)
+
     def _predict_file(self, path: Path, output_path: str | os.PathLike | None, info: ModelVersionInfo | None,
                       ab_test_name: str | None, user_column: str | None, ctx: JobContext) -> PredictFileResult:
         import pandas as pd

@@ -18,6 +18,11 @@ _LAZY = {
     "resolve_recipe": "mlcore.training.run",
     "fit_monitored": "mlcore.training.monitor",
     "library_versions": "mlcore.training.versions",
+    "train_pipeline_dask": "mlcore.training._dask",
+    "dask_client": "mlcore.training._dask",
+    "DASK_ALGORITHMS": "mlcore.training._dask",
+    "dask_split_codes": "mlcore.training._dask",
+    "check_dask_request": "mlcore.training._dask",
 }
 
 __all__ = ["TrainConfig", "DEFAULT_ALGORITHM", "DEFAULT_EARLY_STOPPING", "DEFAULT_PATIENCE", "DEFAULT_REFIT", "evaluate_splits", *_LAZY]

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
@@ -118,6 +118,12 @@ class TrainView(QWidget):
         self.refit_check.setChecked(bool(s.recall("train/refit", DEFAULT_REFIT, bool)))
         run_form.addRow("Refit", self.refit_check)
         run_form.addRow("Seed", self.seed_spin)
+        self.dask_edit = QLineEdit(str(s.recall("train/dask", "", str)))
+        self.dask_edit.setPlaceholderText("empty: in this process · local · tcp://host:8786")
+        self.dask_edit.setToolTip("Train LightGBM or XGBoost on a Dask cluster, for partitioned datasets bigger "
+                                  "than this machine's memory: 'local' starts a cluster for the job, an address "
+                                  "joins a running one (the dask extra must be installed)")
+        run_form.addRow("Dask cluster", self.dask_edit)
 
         self.start_button, self.cancel_button = start_and_cancel("Start training", self.start_training,
                                                                  self.cancel_training)
@@ -286,6 +292,10 @@ class TrainView(QWidget):
             "seed": self.seed_spin.value(),
         }
 
+    def dask_address(self) -> str | None:
+        """The Dask cluster of the form: None (train in this process), "local" or a scheduler address."""
+        return self.dask_edit.text().strip() or None
+
     def start_training(self) -> JobWorker | None:
         if self.worker is not None:
             return None
@@ -300,8 +310,10 @@ class TrainView(QWidget):
         self.progress.setValue(0)
         self.result_label.setText("")
         label = self.algorithm_combo.currentText()
+        dask = self.dask_address()
         self.worker = self.services.jobs.start(
-            f"Training {label}", lambda ctx: self.ws.train(config, ctx=ctx),
+            f"Training {label}" + (f" on Dask ({dask})" if dask else ""),
+            lambda ctx: self.ws.train(config, ctx=ctx, dask=dask),
             on_finished=self._on_training_finished, on_done=self._on_training_done,
         )
         self.worker.sig_metrics.connect(self._on_worker_metrics)
@@ -382,6 +394,7 @@ class TrainView(QWidget):
         s.remember("train/early_stopping", self.early_check.isChecked())
         s.remember("train/refit", self.refit_check.isChecked())
         s.remember("train/patience", config["early_stopping_patience"])
+        s.remember("train/dask", self.dask_edit.text().strip())
         s.remember("train/seed", config["seed"])
 
     def shutdown(self) -> None:
