@@ -15,6 +15,8 @@ from mlcore.registry import DatasetInfo, DatasetStore
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mlcore.data import ParquetPages
+
 
 @dataclass
 class FileSniff:
@@ -123,7 +125,7 @@ class DatasetService:
                     import_info: dict[str, Any], parent_id: str | None = None,
                     lineage: dict[str, Any] | None = None, ctx: JobContext | None = None) -> DatasetInfo:
         """Write a frame as Parquet and register it; a failure leaves neither file nor row."""
-        from mlcore.data import frame_hash, profile_frame
+        from mlcore.data import ROW_GROUP_ROWS, frame_hash, profile_frame
 
         ctx = ctx or JobContext()
         if len(frame) == 0:
@@ -145,7 +147,7 @@ class DatasetService:
         tmp = final.with_suffix(".parquet.tmp")
         ctx.progress(0.5, "writing parquet")
         try:
-            frame.to_parquet(tmp, index=False)
+            frame.to_parquet(tmp, index=False, row_group_size=ROW_GROUP_ROWS)
             os.replace(tmp, final)
             values = dict(
                 id=dataset_id, name=name, source_path=source_path, file_path=str(rel), content_hash=digest,
@@ -192,6 +194,16 @@ class DatasetService:
         if not path.exists():
             raise NotFoundError(f"The data file of dataset {info.name!r} is missing: {path}")
         return pd.read_parquet(path, columns=columns)
+
+    def open_pages(self, dataset_id: str) -> "ParquetPages":
+        """The dataset's rows by position, a page at a time (the preview never loads the whole file)."""
+        from mlcore.data import ParquetPages
+
+        info = self.get_dataset(dataset_id)
+        path = self.home / info.file_path
+        if not path.exists():
+            raise NotFoundError(f"The data file of dataset {info.name!r} is missing: {path}")
+        return ParquetPages(path)
 
     def labelled_frame(self, dataset_id: str, target: str, *, missing: str = "") -> "pd.DataFrame":
         """The dataset's rows that have a target value, renumbered 0..n-1: the rows a stored split indexes."""

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
 
 from desktop.services import Services
 from desktop.tabs.datasets.import_dialog import ImportOptionsDialog
-from desktop.tabs.datasets.profile import ColumnProfile
+from desktop.tabs.datasets.profile import HISTOGRAM_SAMPLE, ColumnProfile
 from desktop.widgets.dataset_picker import fill_target_combo
-from desktop.widgets.frame_model import DataFrameModel
+from desktop.widgets.pages_model import PagesModel
 from mlcore.errors import ConflictError
 
 FILE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xls *.parquet);;All files (*)"
@@ -27,7 +27,8 @@ IMPORTABLE = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".pq"}
 class DatasetsTab(QWidget):
     """Everything about datasets; long calls (sniff, import, load) run in workers."""
 
-    sig_dataset_loaded = Signal(str)  # the preview of this dataset id is shown
+    sig_preview_shown = Signal(str)  # the first rows of this dataset id are in the preview
+    sig_dataset_loaded = Signal(str)  # ... and the profile has its sample of rows for the charts
     sig_imported = Signal(str)
 
     def __init__(self, services: Services) -> None:
@@ -35,8 +36,8 @@ class DatasetsTab(QWidget):
         self.services = services
         self.ws = services.workspace
         self.options_dialog: ImportOptionsDialog | None = None
-        self._load_token = 0
         self._info: Any = None
+        self._sample: pd.DataFrame | None = None  # random rows of the shown dataset, for the charts
         self.setAcceptDrops(True)
 
         # left: the list and the actions
@@ -89,7 +90,11 @@ class DatasetsTab(QWidget):
         target_row.addWidget(self.target_combo)
         target_row.addWidget(self.set_target_button)
 
-        self.model = DataFrameModel()
+        # rows are paged in from the Parquet file as the view scrolls: never the whole frame
+        self.model = PagesModel()
+        self.model.sig_opened.connect(self._on_model_opened)
+        self.model.sig_sample.connect(self._on_model_sample)
+        self.model.sig_failed.connect(self.services.errors.handle)
         self.preview = QTableView()
         self.preview.setModel(self.model)
         self.preview.setAlternatingRowColors(True)
@@ -150,9 +155,9 @@ class DatasetsTab(QWidget):
         self._show_dataset(None if item is None else item.data(Qt.ItemDataRole.UserRole))
 
     def _show_dataset(self, dataset_id: str | None) -> None:
-        self._load_token += 1
-        self.model.set_frame(None)
+        self._sample = None
         if dataset_id is None:
+            self.model.open(None)
             self._info = None
             self.header.setText("No dataset selected — import a file or a sample dataset")
             self.target_combo.clear()
@@ -164,9 +169,7 @@ class DatasetsTab(QWidget):
         self._info = info
         self._show_info(info)
         self.profile.show_dataset(info, None)
-        token = self._load_token
-        self.services.jobs.start(f"Loading {info.name}", lambda ctx: self.ws.load_frame(dataset_id),
-                                 on_finished=lambda frame: self._on_frame_loaded(token, dataset_id, frame), light=True)
+        self.model.open(lambda: self.ws.open_pages(dataset_id))  # the footer and first page, in the reader thread
         self.services.events.sig_dataset_chosen.emit(dataset_id)
 
     def _show_info(self, info: Any) -> None:
@@ -177,14 +180,20 @@ class DatasetsTab(QWidget):
                                    "empty": "Target column (none yet):"}.get(how, "Target column:"))
         self.model.set_highlight_column(info.target_column)
 
-    def _on_frame_loaded(self, token: int, dataset_id: str, frame: pd.DataFrame) -> None:
-        if token != self._load_token:
-            return  # the user moved on to another dataset meanwhile
-        self.model.set_frame(frame)
-        self.model.set_highlight_column(self._info.target_column if self._info else None)
+    def _on_model_opened(self) -> None:
+        if self._info is None:
+            return
+        self.model.set_highlight_column(self._info.target_column)
         self._fit_column_widths()
-        self.profile.show_dataset(self._info, frame)
-        self.sig_dataset_loaded.emit(dataset_id)
+        self.sig_preview_shown.emit(self._info.id)
+        self.model.request_sample(HISTOGRAM_SAMPLE)  # after the pages the view asks for
+
+    def _on_model_sample(self, sample: pd.DataFrame) -> None:
+        if self._info is None:
+            return
+        self._sample = sample
+        self.profile.show_dataset(self._info, sample)
+        self.sig_dataset_loaded.emit(self._info.id)
 
     def _fit_column_widths(self, sample_rows: int = 40) -> None:
         """Size columns to their header and first rows (never to every row of a big frame)."""
@@ -278,7 +287,7 @@ class DatasetsTab(QWidget):
             self._show_info(info)
             if self.model.rowCount():
                 self._fit_column_widths()  # the header now reads "<column> (target)"
-            self.profile.show_dataset(info, self.model.frame if self.model.rowCount() else None)
+            self.profile.show_dataset(info, self._sample)
             self.services.events.sig_datasets_changed.emit()
 
     def delete_current(self) -> None:
@@ -306,6 +315,7 @@ class DatasetsTab(QWidget):
         self.services.events.sig_datasets_changed.emit()
 
     def shutdown(self) -> None:
+        self.model.shutdown()
         self.profile.chart.clear_bars()
 
 
