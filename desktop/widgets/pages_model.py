@@ -4,7 +4,7 @@ The row count comes from the Parquet footer; the rows come a page (one row group
 time from a reader thread, newest request first, into a small LRU of pages. A cell whose page is
 not here yet shows "…" and asks for it; when the page arrives, its rows are repainted. So the
 first paint of a 10-million-row dataset needs one page, and memory holds a few pages, never
-the whole table. Cells are converted to Python values 512 rows of one column at a time.
+the whole table. Cells are formatted 64 rows of one column at a time.
 """
 
 from __future__ import annotations
@@ -19,14 +19,18 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 from desktop.widgets.frame_model import MISSING_BRUSH, format_value, is_missing
 
-BLOCK_ROWS = 512
-MAX_BLOCKS = 256
+BLOCK_ROWS = 64  # cells are formatted a block at a time: a screenful is one or two blocks per column
+MAX_BLOCKS = 1024
 MAX_PAGES = 4  # pages kept in memory (a page is one row group: a few MB)
 MAX_WAITING = 4  # page requests kept waiting; older ones are dropped (the view has scrolled on)
 LOADING = "…"
 _ABSENT = object()  # a value whose page is still being read
 
 _Index = QModelIndex | QPersistentModelIndex
+_DISPLAY, _TOOLTIP = int(Qt.ItemDataRole.DisplayRole.value), int(Qt.ItemDataRole.ToolTipRole.value)
+_FOREGROUND, _ALIGN = int(Qt.ItemDataRole.ForegroundRole.value), int(Qt.ItemDataRole.TextAlignmentRole.value)
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, _FOREGROUND, _ALIGN})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class _Bridge(QObject):
@@ -146,8 +150,9 @@ class PagesModel(QAbstractTableModel):
         self._right: list[bool] = []
         self._highlight: str | None = None
         self._page_starts: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._last_span = (0, 0, -1)
         self._pages: OrderedDict[int, pd.DataFrame] = OrderedDict()
-        self._blocks: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
+        self._blocks: OrderedDict[tuple[int, int, int], tuple] = OrderedDict()
         self._pending: set[int] = set()
         self.pages_received: list[int] = []  # every page that arrived since the last open, in order
 
@@ -179,6 +184,7 @@ class PagesModel(QAbstractTableModel):
         self._numeric = [pd.api.types.is_float_dtype(dt) for dt in dtypes]
         self._right = [pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt) for dt in dtypes]
         self._page_starts = np.zeros(0, dtype=np.int64)
+        self._last_span = (0, 0, -1)  # (first row, end row, page) of the page found last
         self._pages.clear()
         self._blocks.clear()
         self._pending.clear()
@@ -191,6 +197,7 @@ class PagesModel(QAbstractTableModel):
         rows, columns, dtypes, starts = meta
         self._reset(rows, columns, list(dtypes))
         self._page_starts = np.asarray(starts, dtype=np.int64)
+        self._last_span = (0, 0, -1)
         self._store_page(0, first)
         self.sig_opened.emit()
 
@@ -199,7 +206,13 @@ class PagesModel(QAbstractTableModel):
         return bool(self._rows) and self._page_of(row) in self._pages
 
     def _page_of(self, row: int) -> int:
-        return int(np.searchsorted(self._page_starts, row, side="right")) - 1
+        lo, hi, page = self._last_span
+        if lo <= row < hi:
+            return page
+        page = int(np.searchsorted(self._page_starts, row, side="right")) - 1
+        end = int(self._page_starts[page + 1]) if page + 1 < len(self._page_starts) else self._rows
+        self._last_span = (int(self._page_starts[page]), end, page)
+        return page
 
     def _store_page(self, page: int, frame: pd.DataFrame) -> None:
         self._pending.discard(page)
@@ -261,38 +274,45 @@ class PagesModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Qt asks for a dozen roles per painted cell: the unused ones return before anything else
+        if role not in _ROLES or not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
-            value = self.value(row, column)
-            return LOADING if value is _ABSENT else format_value(value, self._numeric[column])
-        if role == Qt.ItemDataRole.ForegroundRole:
-            value = self.value(row, column)
-            return MISSING_BRUSH if value is not _ABSENT and is_missing(value) else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and self._right[column]:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        if role == _ALIGN:
+            return _RIGHT if self._right[column] else None
+        cell = self._cell(row, column)
+        if role == _FOREGROUND:
+            return MISSING_BRUSH if cell is not None and cell[2][cell[3]] else None
+        return LOADING if cell is None else cell[1][cell[3]]
 
     def value(self, row: int, column: int) -> Any:
         """The raw value at (row, column); ``PagesModel.ABSENT`` (and a request) while its page is read."""
+        cell = self._cell(row, column)
+        return _ABSENT if cell is None else cell[0][cell[3]]
+
+    def _cell(self, row: int, column: int) -> tuple[np.ndarray, list[str], np.ndarray, int] | None:
+        """(values, texts, missing, position) of the 64-row block holding the cell; None while its page is read."""
         page = self._page_of(row)
         offset = row - int(self._page_starts[page])
         key = (page, column, offset // BLOCK_ROWS)
         block = self._blocks.get(key)
-        if block is not None:
+        if block is None:
+            frame = self._pages.get(page)
+            if frame is None:
+                if page not in self._pending and self._reader is not None:
+                    self._pending.add(page)
+                    self._reader.want(self._token, page)
+                return None
+            self._pages.move_to_end(page)
+            start = key[2] * BLOCK_ROWS
+            values = frame.iloc[start:start + BLOCK_ROWS, column].to_numpy()
+            missing = np.asarray(pd.isna(values), dtype=bool)
+            numeric = self._numeric[column]
+            texts = [format_value(v, numeric) for v in values]
+            block = (values, texts, missing)
+            self._blocks[key] = block
+            if len(self._blocks) > MAX_BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
             self._blocks.move_to_end(key)
-            return block[offset % BLOCK_ROWS]
-        frame = self._pages.get(page)
-        if frame is None:
-            if page not in self._pending and self._reader is not None:
-                self._pending.add(page)
-                self._reader.want(self._token, page)
-            return _ABSENT
-        self._pages.move_to_end(page)
-        start = key[2] * BLOCK_ROWS
-        block = frame.iloc[start:start + BLOCK_ROWS, column].to_numpy()
-        self._blocks[key] = block
-        if len(self._blocks) > MAX_BLOCKS:
-            self._blocks.popitem(last=False)
-        return block[offset % BLOCK_ROWS]
+        return (*block, offset % BLOCK_ROWS)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from mlcore.data.arrow import arrow_to_frame, finish_arrow_table
+from mlcore.data.arrow import PARSE_POOL, arrow_to_frame, finish_arrow_table, release_memory
 from mlcore.data.sniff import TextSniff, count_header_fields, sniff_text
 from mlcore.data.table import ImportOptions, LoadedTable
 from mlcore.errors import DataImportError
@@ -29,8 +29,7 @@ def _parse(
 ) -> pa.Table:
     codec = "utf8" if sniff.codec == "utf-8" else sniff.codec
     sized = {"block_size": block_size} if block_size else {}
-    return pacsv.read_csv(
-        source,
+    options = dict(
         read_options=pacsv.ReadOptions(encoding=codec, skip_rows=sniff.skip_rows, **sized),
         parse_options=pacsv.ParseOptions(
             delimiter=sniff.delimiter, quote_char='"', double_quote=True, newlines_in_values=newlines_in_values
@@ -43,6 +42,25 @@ def _parse(
             column_types=column_types,
         ),
     )
+    if column_types and isinstance(source, Path):
+        return _parse_streamed(source, options)
+    return pacsv.read_csv(source, **options)
+
+
+def _parse_streamed(path: Path, options: dict) -> pa.Table:
+    """Parse with known column types block by block: no whole-file parse buffers next to the table.
+
+    A value that does not fit its type raises (as ``read_csv`` would) and the caller parses again
+    with full inference.
+    """
+    reader = pacsv.open_csv(path, memory_pool=PARSE_POOL, **options)
+    batches = []
+    for i, batch in enumerate(reader):
+        batches.append(batch)
+        if i % 64 == 63:
+            release_memory()  # the parser's freed block buffers
+    release_memory()
+    return pa.Table.from_batches(batches, schema=reader.schema)
 
 
 def _sample_types(sample: bytes, truncated: bool, sniff: TextSniff) -> dict[str, pa.DataType] | None:
@@ -177,7 +195,9 @@ def read_delimited(path: Path, fmt: str, options: ImportOptions, sample: bytes, 
     table, conversions, renames, notes = finish_arrow_table(
         table, decimal=sniff.decimal, decimal_forced=bool(options.decimal)
     )
-    frame = arrow_to_frame(table)
+    box = [table]
+    del table  # arrow_to_frame holds the only reference and frees each column once converted
+    frame = arrow_to_frame(box)
     return LoadedTable(
         frame=frame,
         format=fmt,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu,
@@ -22,6 +23,17 @@ from mlcore.errors import ConflictError
 
 FILE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xls *.parquet);;All files (*)"
 IMPORTABLE = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".pq"}
+
+
+class PreviewTable(QTableView):
+    """The preview table; ``sig_painted(seconds)`` after each paint, with its length (benchmarks use it)."""
+
+    sig_painted = Signal(float)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        self.sig_painted.emit(time.perf_counter() - t0)
 
 
 class DatasetsTab(QWidget):
@@ -94,8 +106,8 @@ class DatasetsTab(QWidget):
         self.model = PagesModel()
         self.model.sig_opened.connect(self._on_model_opened)
         self.model.sig_sample.connect(self._on_model_sample)
-        self.model.sig_failed.connect(self.services.errors.handle)
-        self.preview = QTableView()
+        self.model.sig_failed.connect(self._on_model_failed)
+        self.preview = PreviewTable()
         self.preview.setModel(self.model)
         self.preview.setAlternatingRowColors(True)
         self.preview.setWordWrap(False)
@@ -163,14 +175,14 @@ class DatasetsTab(QWidget):
             self.target_combo.clear()
             self.profile.show_dataset(None, None)
             return
+        # first: the reader thread opens the file (footer, first page) while the rest is drawn
+        self.model.open(lambda: self.ws.open_pages(dataset_id))
         info = self.services.guarded(self.ws.get_dataset, dataset_id)
         if info is None:
             return
         self._info = info
         self._show_info(info)
         self.profile.show_dataset(info, None)
-        self.model.open(lambda: self.ws.open_pages(dataset_id))  # the footer and first page, in the reader thread
-        self.services.events.sig_dataset_chosen.emit(dataset_id)
 
     def _show_info(self, info: Any) -> None:
         lineage = f" · derived from {info.parent_id[:8]}" if info.parent_id else ""
@@ -187,6 +199,18 @@ class DatasetsTab(QWidget):
         self._fit_column_widths()
         self.sig_preview_shown.emit(self._info.id)
         self.model.request_sample(HISTOGRAM_SAMPLE)  # after the pages the view asks for
+        self._tell_other_tabs()
+
+    def _on_model_failed(self, error: Exception) -> None:
+        self.services.errors.handle(error)
+        self._tell_other_tabs()
+
+    def _tell_other_tabs(self) -> None:
+        """The other tabs follow the shown dataset, once its first rows are painted (their forms are slow)."""
+        shown = self._info.id if self._info is not None else None
+        if shown is not None:
+            QTimer.singleShot(0, lambda: shown == self.current_dataset_id()
+                              and self.services.events.sig_dataset_chosen.emit(shown))
 
     def _on_model_sample(self, sample: pd.DataFrame) -> None:
         if self._info is None:
@@ -195,7 +219,7 @@ class DatasetsTab(QWidget):
         self.profile.show_dataset(self._info, sample)
         self.sig_dataset_loaded.emit(self._info.id)
 
-    def _fit_column_widths(self, sample_rows: int = 40) -> None:
+    def _fit_column_widths(self, sample_rows: int = 20) -> None:
         """Size columns to their header and first rows (never to every row of a big frame)."""
         metrics = self.preview.fontMetrics()
         header = self.preview.horizontalHeader().fontMetrics()  # the header's own font, e.g. "churn (target)"
