@@ -34,7 +34,7 @@ _TRIM = _malloc_trim()
 # (malloc_trim), a table that is freed a column at a time while pandas fills its columns is
 # parsed into the system allocator instead, so that the import's peak stays near the frame
 PARSE_POOL = pa.system_memory_pool() if _TRIM is not None else pa.default_memory_pool()
-_TRIM_EVERY = 16 << 20
+_TRIM_EVERY = 4 << 20
 
 
 def release_memory() -> None:

@@ -42,22 +42,69 @@ def _parse(
             column_types=column_types,
         ),
     )
-    if column_types and isinstance(source, Path):
-        return _parse_streamed(source, options)
+    if column_types and isinstance(source, Path) and codec == "utf8" and not block_size:
+        if newlines_in_values:
+            return _parse_streamed(source, options)
+        return _parse_in_ranges(source, options)
     return pacsv.read_csv(source, **options)
+
+
+# the typed parse reads the file in ranges of whole lines: each range is parsed in parallel, and
+# only one range's parse buffers exist next to the table built so far
+RANGE_BYTES = 8 << 20
+
+
+def _parse_in_ranges(path: Path, options: dict) -> pa.Table:
+    """Parse a file without quoted line breaks in ranges of whole lines, with known column types.
+
+    A value that does not fit its type raises (as ``read_csv`` would) and the caller parses again
+    with full inference.
+    """
+    tables: list[pa.Table] = []
+    read_options = options["read_options"]
+    convert = options["convert_options"]
+    carry = b""
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(RANGE_BYTES)
+            data = carry + chunk if carry else chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # no line end yet: a line longer than a range
+                    carry = data
+                    continue
+                carry = data[cut:]
+                data = memoryview(data)[:cut]  # no copy
+            else:
+                carry = b""
+            if tables and not bytes(data[-4096:]).strip() and not bytes(data).strip():
+                break
+            table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(data)), read_options=read_options, parse_options=options["parse_options"],
+                                   convert_options=convert, memory_pool=PARSE_POOL)
+            del data
+            if not tables:  # the next ranges have no header and must come out with these types
+                read_options = pacsv.ReadOptions(encoding=read_options.encoding, column_names=table.column_names,
+                                                 block_size=read_options.block_size)
+                convert = pacsv.ConvertOptions(
+                    null_values=convert.null_values, strings_can_be_null=True, quoted_strings_can_be_null=True,
+                    decimal_point=convert.decimal_point, column_types=dict(zip(table.column_names, table.schema.types)))
+            tables.append(table)
+            release_memory()  # this range's parse buffers
+            if not chunk:
+                break
+    return pa.concat_tables(tables)
 
 
 def _parse_streamed(path: Path, options: dict) -> pa.Table:
     """Parse with known column types block by block: no whole-file parse buffers next to the table.
 
-    A value that does not fit its type raises (as ``read_csv`` would) and the caller parses again
-    with full inference.
+    Slower than ``_parse_in_ranges`` (one thread), for files whose quoted values hold line breaks.
     """
     reader = pacsv.open_csv(path, memory_pool=PARSE_POOL, **options)
     batches = []
     for i, batch in enumerate(reader):
         batches.append(batch)
-        if i % 64 == 63:
+        if i % 16 == 15:
             release_memory()  # the parser's freed block buffers
     release_memory()
     return pa.Table.from_batches(batches, schema=reader.schema)
