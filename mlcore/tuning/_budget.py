@@ -71,3 +71,15 @@ class TimeBudget:
         if not self.limited or not self.fold_seconds:
             return True
         return self.elapsed() + statistics.median(self.fold_seconds) + self.reserve() <= self.seconds
+
+    def fold_deadline(self) -> float | None:
+        """The clock time (``clock``) by which a running fold must stop for the refit to still fit."""
+        if not self.limited:
+            return None
+        return self.started + self.seconds - self.reserve()
+
+    def refit_deadline(self) -> float | None:
+        """The clock time by which the refit must stop, leaving the evaluation its share."""
+        if not self.limited:
+            return None
+        return self.started + self.seconds - self.refit_estimate() * AFTER_REFIT_SHARE
