@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlcore.tuning._budget import AFTER_REFIT_SHARE, TimeBudget
+from mlcore.tuning._budget import AFTER_REFIT_SHARE, FIRST_FOLD_SHARE, TimeBudget
 
 
 class Clock:
@@ -53,7 +53,7 @@ def test_without_a_time_limit_everything_may_start():
 def test_deadlines_leave_the_refit_and_the_evaluation_their_time():
     clock = Clock()
     budget = TimeBudget(20, 4, clock)
-    assert budget.fold_deadline() == budget.started + 20  # nothing learned: the first fold may use it all
+    assert budget.fold_deadline() == budget.started + 20 * FIRST_FOLD_SHARE  # nothing learned yet
     budget.note_fold(3.0)
     assert budget.fold_deadline() == pytest.approx(budget.started + 20 - 4.0 * (1 + AFTER_REFIT_SHARE))
     assert budget.refit_deadline() == pytest.approx(budget.started + 20 - 4.0 * AFTER_REFIT_SHARE)
