@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
@@ -187,7 +187,8 @@ class MainWindow(QMainWindow):
         if not dataset_id or not hasattr(self, "training_tab"):
             return  # the tabs are still being built; ensure_tabs passes the choice on
         self.preparation_tab.choose_dataset(dataset_id)
-        self.training_tab.choose_dataset(dataset_id)
+        # one tab per event: the training views rebuild their forms, together they stalled the window
+        QTimer.singleShot(0, lambda: not self._quitting and self.training_tab.choose_dataset(dataset_id))
 
     # -- state and closing -------------------------------------------------------------------
     def _restore_state(self) -> None:

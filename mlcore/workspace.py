@@ -124,6 +124,7 @@ class Workspace:
     get_dataset = _to("datasets", DatasetService.get_dataset)
     find_dataset = _to("datasets", DatasetService.find_dataset)
     load_frame = _to("datasets", DatasetService.load_frame)
+    open_pages = _to("datasets", DatasetService.open_pages)
     set_target = _to("datasets", DatasetService.set_target)
     delete_dataset = _to("datasets", DatasetService.delete_dataset)
 

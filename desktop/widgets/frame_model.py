@@ -19,7 +19,7 @@ BLOCK_ROWS = 512
 MAX_BLOCKS = 256
 
 _Index = QModelIndex | QPersistentModelIndex
-_MISSING_BRUSH = QBrush(QColor("#b0b0b0"))
+MISSING_BRUSH = QBrush(QColor("#b0b0b0"))
 
 
 class DataFrameModel(QAbstractTableModel):
@@ -67,10 +67,10 @@ class DataFrameModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
-            return _format(self._value(index.row(), index.column()), self._numeric[index.column()])
+            return format_value(self._value(index.row(), index.column()), self._numeric[index.column()])
         if role == Qt.ItemDataRole.ForegroundRole:
-            if _is_missing(self._value(index.row(), index.column())):
-                return _MISSING_BRUSH
+            if is_missing(self._value(index.row(), index.column())):
+                return MISSING_BRUSH
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and self._right[index.column()]:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -109,14 +109,14 @@ class DataFrameModel(QAbstractTableModel):
         return block[row - block_no * BLOCK_ROWS]
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
 
 
-def _format(value: Any, is_float: bool) -> str:
-    if _is_missing(value):
+def format_value(value: Any, is_float: bool) -> str:
+    if is_missing(value):
         return "NaN"
     if is_float or isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"

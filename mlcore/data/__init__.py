@@ -12,6 +12,8 @@ from mlcore.data.table import ImportOptions, LoadedTable
 __all__ = [
     "ImportOptions",
     "LoadedTable",
+    "ParquetPages",
+    "ROW_GROUP_ROWS",
     "SampleInfo",
     "frame_hash",
     "PartitionedTable",
@@ -28,6 +30,8 @@ __all__ = [
 
 _LAZY = {
     "read_table": "mlcore.data.reader",
+    "ParquetPages": "mlcore.data.pages",
+    "ROW_GROUP_ROWS": "mlcore.data.pages",
     "profile_frame": "mlcore.data.profile",
     "frame_hash": "mlcore.data.hashing",
     "PartitionedTable": "mlcore.data.partitioned",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+
 import pandas as pd
 import pyarrow as pa
 
@@ -17,6 +20,27 @@ _CONVERSION_NOTES = {
     "boolean": "yes/no or true/false values",
     "datetime": "dates",
 }
+
+
+def _malloc_trim() -> "ctypes._CFuncPtr | None":
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return None
+
+
+_TRIM = _malloc_trim()
+# Arrow's own allocator (mimalloc) keeps freed pages; where glibc can hand pages back
+# (malloc_trim), a table that is freed a column at a time while pandas fills its columns is
+# parsed into the system allocator instead, so that the import's peak stays near the frame
+PARSE_POOL = pa.system_memory_pool() if _TRIM is not None else pa.default_memory_pool()
+_TRIM_EVERY = 4 << 20
+
+
+def release_memory() -> None:
+    """Give freed heap pages back to the system (glibc's malloc_trim); a no-op elsewhere."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -67,8 +91,36 @@ def finish_arrow_table(
     return table, conversions, renames, notes
 
 
-def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
-    """Arrow -> pandas without a consolidation copy; booleans with gaps become pandas 'boolean'."""
+def arrow_to_frame(table: pa.Table | list[pa.Table]) -> pd.DataFrame:
+    """Arrow -> pandas without a consolidation copy; booleans with gaps become pandas 'boolean'.
+
+    Given a one-item list holding the only reference to a table, the table is taken out of it
+    and converted a column at a time, each column's Arrow memory handed back before the next
+    (the peak is the frame plus one column, not the frame plus the table):
+    ``box = [table]; del table; frame = arrow_to_frame(box)``.
+    """
+    if not isinstance(table, list):
+        return _to_pandas(table)
+    table = table.pop()
+    if table.num_rows == 0 or table.num_columns <= 1 or table.schema.metadata:
+        return _to_pandas(table)  # pandas metadata (index, dtypes) is honoured by a whole-table conversion
+    names = table.column_names
+    columns: dict[str, pd.Series] = {}
+    freed = 0
+    for name in names:
+        column = table.column(0)
+        table = table.remove_column(0)
+        freed += column.nbytes
+        columns[name] = _to_pandas(pa.table({name: column}))[name]
+        del column
+        if freed >= _TRIM_EVERY:  # the converted columns' Arrow pages go back before the next ones
+            release_memory()
+            freed = 0
+    release_memory()
+    return pd.DataFrame(columns, copy=False)
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
     nullable_bools = [
         name for name, column in zip(table.column_names, table.columns)
         if pa.types.is_boolean(column.type) and column.null_count

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from mlcore.data.arrow import arrow_to_frame, finish_arrow_table
+from mlcore.data.arrow import PARSE_POOL, arrow_to_frame, finish_arrow_table, release_memory
 from mlcore.data.sniff import TextSniff, count_header_fields, sniff_text
 from mlcore.data.table import ImportOptions, LoadedTable
 from mlcore.errors import DataImportError
@@ -29,8 +29,7 @@ def _parse(
 ) -> pa.Table:
     codec = "utf8" if sniff.codec == "utf-8" else sniff.codec
     sized = {"block_size": block_size} if block_size else {}
-    return pacsv.read_csv(
-        source,
+    options = dict(
         read_options=pacsv.ReadOptions(encoding=codec, skip_rows=sniff.skip_rows, **sized),
         parse_options=pacsv.ParseOptions(
             delimiter=sniff.delimiter, quote_char='"', double_quote=True, newlines_in_values=newlines_in_values
@@ -43,6 +42,72 @@ def _parse(
             column_types=column_types,
         ),
     )
+    if column_types and isinstance(source, Path) and codec == "utf8" and not block_size:
+        if newlines_in_values:
+            return _parse_streamed(source, options)
+        return _parse_in_ranges(source, options)
+    return pacsv.read_csv(source, **options)
+
+
+# the typed parse reads the file in ranges of whole lines: each range is parsed in parallel, and
+# only one range's parse buffers exist next to the table built so far
+RANGE_BYTES = 8 << 20
+
+
+def _parse_in_ranges(path: Path, options: dict) -> pa.Table:
+    """Parse a file without quoted line breaks in ranges of whole lines, with known column types.
+
+    A value that does not fit its type raises (as ``read_csv`` would) and the caller parses again
+    with full inference.
+    """
+    tables: list[pa.Table] = []
+    read_options = options["read_options"]
+    convert = options["convert_options"]
+    carry = b""
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(RANGE_BYTES)
+            data = carry + chunk if carry else chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # no line end yet: a line longer than a range
+                    carry = data
+                    continue
+                carry = data[cut:]
+                data = memoryview(data)[:cut]  # no copy
+            else:
+                carry = b""
+            if tables and not bytes(data[-4096:]).strip() and not bytes(data).strip():
+                break
+            table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(data)), read_options=read_options, parse_options=options["parse_options"],
+                                   convert_options=convert, memory_pool=PARSE_POOL)
+            del data
+            if not tables:  # the next ranges have no header and must come out with these types
+                read_options = pacsv.ReadOptions(encoding=read_options.encoding, column_names=table.column_names,
+                                                 block_size=read_options.block_size)
+                convert = pacsv.ConvertOptions(
+                    null_values=convert.null_values, strings_can_be_null=True, quoted_strings_can_be_null=True,
+                    decimal_point=convert.decimal_point, column_types=dict(zip(table.column_names, table.schema.types)))
+            tables.append(table)
+            release_memory()  # this range's parse buffers
+            if not chunk:
+                break
+    return pa.concat_tables(tables)
+
+
+def _parse_streamed(path: Path, options: dict) -> pa.Table:
+    """Parse with known column types block by block: no whole-file parse buffers next to the table.
+
+    Slower than ``_parse_in_ranges`` (one thread), for files whose quoted values hold line breaks.
+    """
+    reader = pacsv.open_csv(path, memory_pool=PARSE_POOL, **options)
+    batches = []
+    for i, batch in enumerate(reader):
+        batches.append(batch)
+        if i % 16 == 15:
+            release_memory()  # the parser's freed block buffers
+    release_memory()
+    return pa.Table.from_batches(batches, schema=reader.schema)
 
 
 def _sample_types(sample: bytes, truncated: bool, sniff: TextSniff) -> dict[str, pa.DataType] | None:
@@ -177,7 +242,9 @@ def read_delimited(path: Path, fmt: str, options: ImportOptions, sample: bytes, 
     table, conversions, renames, notes = finish_arrow_table(
         table, decimal=sniff.decimal, decimal_forced=bool(options.decimal)
     )
-    frame = arrow_to_frame(table)
+    box = [table]
+    del table  # arrow_to_frame holds the only reference and frees each column once converted
+    frame = arrow_to_frame(box)
     return LoadedTable(
         frame=frame,
         format=fmt,

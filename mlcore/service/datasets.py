@@ -23,6 +23,8 @@ from mlcore.registry import DatasetInfo, DatasetStore
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mlcore.data import ParquetPages
+
 
 @dataclass
 class FileSniff:
@@ -207,7 +209,7 @@ class DatasetService:
                     import_info: dict[str, Any], parent_id: str | None = None,
                     lineage: dict[str, Any] | None = None, ctx: JobContext | None = None) -> DatasetInfo:
         """Write a frame as Parquet and register it; a failure leaves neither file nor row."""
-        from mlcore.data import frame_hash, profile_frame
+        from mlcore.data import ROW_GROUP_ROWS, frame_hash, profile_frame
 
         ctx = ctx or JobContext()
         if len(frame) == 0:
@@ -232,7 +234,7 @@ class DatasetService:
         ctx.progress(0.5, "writing parquet")
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_parquet(tmp, index=False)
+            frame.to_parquet(tmp, index=False, row_group_size=ROW_GROUP_ROWS)
             os.replace(tmp, final)
             file_sha256 = sha256_file(final)
             self.files.put(final, rel)
@@ -313,6 +315,16 @@ class DatasetService:
         if is_partitioned(info):
             _require_fits(info, columns)
         return pd.read_parquet(path, columns=columns)
+
+    def open_pages(self, dataset_id: str) -> "ParquetPages":
+        """The dataset's rows by position, a page at a time (the preview never loads the whole file)."""
+        from mlcore.data import ParquetPages
+
+        info = self.get_dataset(dataset_id)
+        path = self.data_file(info, needed_by="the preview")
+        if is_partitioned(info):
+            return ParquetPages(sorted(path.glob("part-*.parquet"))[0])  # the first part's rows
+        return ParquetPages(path)
 
     def labelled_frame(self, dataset_id: str, target: str, *, missing: str = "") -> "pd.DataFrame":
         """The dataset's rows that have a target value, renumbered 0..n-1: the rows a stored split indexes."""

@@ -16,6 +16,9 @@ from typing import Callable
 # the test-row evaluation (bootstrap intervals) and saving after the refit, as a share of it
 # (measured: ~0.5 of a LightGBM refit on a loaded 2-core machine)
 AFTER_REFIT_SHARE = 0.5
+# a first fold still running at this share of the budget is cut: its scores are all there is, and
+# the refit (at most as long, on a loaded machine) and the evaluation need the rest
+FIRST_FOLD_SHARE = 0.5
 
 
 class TimeBudget:
@@ -71,3 +74,17 @@ class TimeBudget:
         if not self.limited or not self.fold_seconds:
             return True
         return self.elapsed() + statistics.median(self.fold_seconds) + self.reserve() <= self.seconds
+
+    def fold_deadline(self) -> float | None:
+        """The clock time (``clock``) by which a running fold must stop for the refit to still fit."""
+        if not self.limited:
+            return None
+        if not self.fold_seconds:  # nothing learned: the first fold leaves the refit and evaluation a share
+            return self.started + self.seconds * FIRST_FOLD_SHARE
+        return self.started + self.seconds - self.reserve()
+
+    def refit_deadline(self) -> float | None:
+        """The clock time by which the refit must stop, leaving the evaluation its share."""
+        if not self.limited:
+            return None
+        return self.started + self.seconds - self.refit_estimate() * AFTER_REFIT_SHARE

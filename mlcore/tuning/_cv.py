@@ -143,10 +143,12 @@ class FoldScore:
 
 
 def score_fold(make: Callable[[dict | None], Any], params: dict | None, X: Any, y: np.ndarray,
-               fold: tuple[np.ndarray, np.ndarray], task: str, weighted: bool = False) -> FoldScore:
+               fold: tuple[np.ndarray, np.ndarray], task: str, weighted: bool = False,
+               deadline: Any = None) -> FoldScore:
     """Fit a fresh model on the fold's training rows (prep included) and score its held-out rows.
 
-    ``weighted``: fit with balanced sample weights of the fold's training labels.
+    ``weighted``: fit with balanced sample weights of the fold's training labels; ``deadline``: a
+    ``DeadlineFit`` that stops a booster's fit when it passes.
     """
     from mlcore.tuning._metrics import fold_scores
     from mlcore.tuning._rows import fit_model
@@ -154,7 +156,7 @@ def score_fold(make: Callable[[dict | None], Any], params: dict | None, X: Any, 
     train, test = fold
     model = make(params)
     t0 = time.perf_counter()
-    fit_model(model, take(X, train), y[train], weighted)
+    fit_model(model, take(X, train), y[train], weighted, deadline)
     t1 = time.perf_counter()
 
     scores = fold_scores(model, take(X, test), y[test], task)

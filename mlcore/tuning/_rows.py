@@ -16,6 +16,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from mlcore.models import AlgorithmSpec
+    from mlcore.tuning._deadline import DeadlineFit
     from mlcore.prep import PrepRecipe
 
 NATIVE = "estimator class_weight='balanced'"
@@ -109,12 +110,19 @@ def outlier_note(policy: RowPolicy, removed: list[int]) -> str | None:
             f"fold's training rows: {', '.join(str(n) for n in removed)}; scoring rows keep them")
 
 
-def fit_model(model: Any, X: Any, y: np.ndarray, weighted: bool) -> Any:
-    """``model.fit(X, y)``, with balanced sample weights of ``y`` when ``weighted`` (Pipeline: ``model__``)."""
-    if not weighted:
-        return model.fit(X, y)
-    from mlcore.prep import balanced_sample_weight
+def fit_model(model: Any, X: Any, y: np.ndarray, weighted: bool, deadline: "DeadlineFit | None" = None) -> Any:
+    """``model.fit(X, y)``, with balanced sample weights of ``y`` when ``weighted`` (Pipeline: ``model__``).
 
-    weights = balanced_sample_weight(y)
-    key = "model__sample_weight" if hasattr(model, "steps") else "sample_weight"
-    return model.fit(X, y, **{key: weights})
+    ``deadline``: a booster stops adding trees when it passes (``deadline.hit`` tells).
+    """
+    extra = deadline.apply(model) if deadline is not None else {}
+    if weighted:
+        from mlcore.prep import balanced_sample_weight
+
+        key = "model__sample_weight" if hasattr(model, "steps") else "sample_weight"
+        extra[key] = balanced_sample_weight(y)
+    try:
+        return model.fit(X, y, **extra)
+    finally:
+        if deadline is not None:
+            deadline.disarm(model)

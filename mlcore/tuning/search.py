@@ -22,6 +22,7 @@ import numpy as np
 from mlcore.errors import ConfigError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
 from mlcore.tuning._budget import TimeBudget
+from mlcore.tuning._deadline import DeadlineFit
 from mlcore.tuning._cv import (check_budget, check_cv, check_seed, cv_splits, error_text, jsonable, model_factory,
                               prepare_inputs, score_fold, take)
 from mlcore.tuning._metrics import higher_is_better, is_better, resolve_metric
@@ -142,9 +143,10 @@ class _Search:
                 raise optuna.TrialPruned()
             self.ctx.progress(self.fraction(self.finished() + j / k), f"trial {trial.number}: fold {j + 1}/{k}")
             fold_start = time.perf_counter()
+            stop = DeadlineFit(deadline) if (deadline := self.budget.fold_deadline()) is not None else None
             try:
                 score = score_fold(self.make, params, self.X, self.y, fold, self.task,
-                                   self.weighted).scores[self.metric]
+                                   self.weighted, stop).scores[self.metric]
             except JobCancelled:
                 if self.worker is not None:  # the study outlives this process: say why the trial failed
                     reason = getattr(self.ctx, "stop_reason", None) or "cancelled"
@@ -159,6 +161,18 @@ class _Search:
             if score != score:
                 trial.set_user_attr("error", f"{self.metric} could not be computed for this model")
                 return math.nan
+            if stop is not None and stop.hit:
+                # the fold ran into the time kept for the refit and was cut short: with a complete
+                # trial already, this one ends here; otherwise its (short) folds are all there is
+                self.out_of_time = True
+                if self.best == self.best:
+                    trial.set_user_attr("error", "stopped: the time budget is kept for the refit")
+                    raise optuna.TrialPruned()
+                scores.append(score)
+                trial.set_user_attr("folds_scored", len(scores))
+                trial.set_user_attr("cut_short", True)
+                trial.set_user_attr("std", float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0)
+                return float(np.mean(scores))
             self.budget.note_fold(time.perf_counter() - fold_start)
             scores.append(score)
             trial.set_user_attr("fold_scores", scores)
@@ -398,7 +412,12 @@ def tune(
             result.notes.append(f"the refit left out {int((~keep).sum())} outlier row(s) of {len(keep)}")
         # on a shared study ``n_jobs`` split the cores between workers; they are gone now: every core
         refit_make = model_factory(spec, X, task, recipe, seed, None, prep) if shared else make
-        result.pipeline = fit_model(refit_make(result.best_params), take(X, np.flatnonzero(keep)), y[keep], weighted)
+        stop = DeadlineFit(deadline) if (deadline := budget.refit_deadline()) is not None else None
+        result.pipeline = fit_model(refit_make(result.best_params), take(X, np.flatnonzero(keep)), y[keep], weighted,
+                                    stop)
+        if stop is not None and stop.hit:
+            result.notes.append(f"the refit stopped adding trees at {budget.elapsed():.1f} s to end within the "
+                                f"{timeout:g} s budget")
     result.seconds = time.perf_counter() - t_start
     ctx.progress(1.0, f"best {metric} {result.best_score:.4f} (trial {result.best_trial})")
     return result

@@ -60,7 +60,7 @@ class ColumnProfile(QWidget):
         layout.addLayout(right, 3)
 
     def show_dataset(self, info: Any, frame: pd.DataFrame | None) -> None:
-        """Show the columns of ``info``; ``frame`` (may be None until loaded) feeds the chart."""
+        """Show the columns of ``info``; ``frame`` (its rows or a sample of them; None until read) feeds the chart."""
         self._info, self._frame = info, frame
         current = self.current_column()
         self.columns.blockSignals(True)
@@ -127,7 +127,7 @@ class ColumnProfile(QWidget):
     def _draw_chart(self, name: str, numeric: Any, categorical: Any) -> None:
         frame = self._frame
         if frame is not None and name in frame.columns:
-            column, note = _sample(frame[name])
+            column, note = _sample(frame[name], self._info.rows)
             if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) \
                     and column.nunique(dropna=True) > 12:
                 values = column.to_numpy(dtype=float, na_value=np.nan)
@@ -144,12 +144,12 @@ class ColumnProfile(QWidget):
             self.chart.setTitle(f"{name}: loading data…" if frame is None else name, color="#333", size="10pt")
 
 
-def _sample(column: pd.Series) -> tuple[pd.Series, str]:
-    """At most HISTOGRAM_SAMPLE values of ``column`` (drawn at random) and a note saying so."""
-    if len(column) <= HISTOGRAM_SAMPLE:
-        return column, ""
-    rows = np.random.default_rng(0).choice(len(column), HISTOGRAM_SAMPLE, replace=False)
-    return column.iloc[np.sort(rows)], f" (sample of {HISTOGRAM_SAMPLE:,} rows)"
+def _sample(column: pd.Series, total_rows: int) -> tuple[pd.Series, str]:
+    """At most HISTOGRAM_SAMPLE values of ``column`` (drawn at random) and a note when they are not all rows."""
+    if len(column) > HISTOGRAM_SAMPLE:
+        rows = np.random.default_rng(0).choice(len(column), HISTOGRAM_SAMPLE, replace=False)
+        column = column.iloc[np.sort(rows)]
+    return column, (f" (sample of {len(column):,} rows)" if len(column) < total_rows else "")
 
 
 def _fmt(value: Any) -> str:

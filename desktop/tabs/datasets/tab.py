@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu,
@@ -15,19 +16,31 @@ from PySide6.QtWidgets import (
 
 from desktop.services import Services
 from desktop.tabs.datasets.import_dialog import ImportOptionsDialog
-from desktop.tabs.datasets.profile import ColumnProfile
+from desktop.tabs.datasets.profile import HISTOGRAM_SAMPLE, ColumnProfile
 from desktop.widgets.dataset_picker import fill_target_combo
-from desktop.widgets.frame_model import DataFrameModel
+from desktop.widgets.pages_model import PagesModel
 from mlcore.errors import ConflictError
 
 FILE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xls *.parquet);;All files (*)"
 IMPORTABLE = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".pq"}
 
 
+class PreviewTable(QTableView):
+    """The preview table; ``sig_painted(seconds)`` after each paint, with its length (benchmarks use it)."""
+
+    sig_painted = Signal(float)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        self.sig_painted.emit(time.perf_counter() - t0)
+
+
 class DatasetsTab(QWidget):
     """Everything about datasets; long calls (sniff, import, load) run in workers."""
 
-    sig_dataset_loaded = Signal(str)  # the preview of this dataset id is shown
+    sig_preview_shown = Signal(str)  # the first rows of this dataset id are in the preview
+    sig_dataset_loaded = Signal(str)  # ... and the profile has its sample of rows for the charts
     sig_imported = Signal(str)
 
     def __init__(self, services: Services) -> None:
@@ -35,8 +48,8 @@ class DatasetsTab(QWidget):
         self.services = services
         self.ws = services.workspace
         self.options_dialog: ImportOptionsDialog | None = None
-        self._load_token = 0
         self._info: Any = None
+        self._sample: pd.DataFrame | None = None  # random rows of the shown dataset, for the charts
         self.setAcceptDrops(True)
 
         # left: the list and the actions
@@ -89,8 +102,12 @@ class DatasetsTab(QWidget):
         target_row.addWidget(self.target_combo)
         target_row.addWidget(self.set_target_button)
 
-        self.model = DataFrameModel()
-        self.preview = QTableView()
+        # rows are paged in from the Parquet file as the view scrolls: never the whole frame
+        self.model = PagesModel()
+        self.model.sig_opened.connect(self._on_model_opened)
+        self.model.sig_sample.connect(self._on_model_sample)
+        self.model.sig_failed.connect(self._on_model_failed)
+        self.preview = PreviewTable()
         self.preview.setModel(self.model)
         self.preview.setAlternatingRowColors(True)
         self.preview.setWordWrap(False)
@@ -150,24 +167,22 @@ class DatasetsTab(QWidget):
         self._show_dataset(None if item is None else item.data(Qt.ItemDataRole.UserRole))
 
     def _show_dataset(self, dataset_id: str | None) -> None:
-        self._load_token += 1
-        self.model.set_frame(None)
+        self._sample = None
         if dataset_id is None:
+            self.model.open(None)
             self._info = None
             self.header.setText("No dataset selected — import a file or a sample dataset")
             self.target_combo.clear()
             self.profile.show_dataset(None, None)
             return
+        # first: the reader thread opens the file (footer, first page) while the rest is drawn
+        self.model.open(lambda: self.ws.open_pages(dataset_id))
         info = self.services.guarded(self.ws.get_dataset, dataset_id)
         if info is None:
             return
         self._info = info
         self._show_info(info)
         self.profile.show_dataset(info, None)
-        token = self._load_token
-        self.services.jobs.start(f"Loading {info.name}", lambda ctx: self.ws.load_frame(dataset_id),
-                                 on_finished=lambda frame: self._on_frame_loaded(token, dataset_id, frame), light=True)
-        self.services.events.sig_dataset_chosen.emit(dataset_id)
 
     def _show_info(self, info: Any) -> None:
         lineage = f" · derived from {info.parent_id[:8]}" if info.parent_id else ""
@@ -177,16 +192,34 @@ class DatasetsTab(QWidget):
                                    "empty": "Target column (none yet):"}.get(how, "Target column:"))
         self.model.set_highlight_column(info.target_column)
 
-    def _on_frame_loaded(self, token: int, dataset_id: str, frame: pd.DataFrame) -> None:
-        if token != self._load_token:
-            return  # the user moved on to another dataset meanwhile
-        self.model.set_frame(frame)
-        self.model.set_highlight_column(self._info.target_column if self._info else None)
+    def _on_model_opened(self) -> None:
+        if self._info is None:
+            return
+        self.model.set_highlight_column(self._info.target_column)
         self._fit_column_widths()
-        self.profile.show_dataset(self._info, frame)
-        self.sig_dataset_loaded.emit(dataset_id)
+        self.sig_preview_shown.emit(self._info.id)
+        self.model.request_sample(HISTOGRAM_SAMPLE)  # after the pages the view asks for
+        self._tell_other_tabs()
 
-    def _fit_column_widths(self, sample_rows: int = 40) -> None:
+    def _on_model_failed(self, error: Exception) -> None:
+        self.services.errors.handle(error)
+        self._tell_other_tabs()
+
+    def _tell_other_tabs(self) -> None:
+        """The other tabs follow the shown dataset, once its first rows are painted (their forms are slow)."""
+        shown = self._info.id if self._info is not None else None
+        if shown is not None:
+            QTimer.singleShot(0, lambda: shown == self.current_dataset_id()
+                              and self.services.events.sig_dataset_chosen.emit(shown))
+
+    def _on_model_sample(self, sample: pd.DataFrame) -> None:
+        if self._info is None:
+            return
+        self._sample = sample
+        self.profile.show_dataset(self._info, sample)
+        self.sig_dataset_loaded.emit(self._info.id)
+
+    def _fit_column_widths(self, sample_rows: int = 20) -> None:
         """Size columns to their header and first rows (never to every row of a big frame)."""
         metrics = self.preview.fontMetrics()
         header = self.preview.horizontalHeader().fontMetrics()  # the header's own font, e.g. "churn (target)"
@@ -278,7 +311,7 @@ class DatasetsTab(QWidget):
             self._show_info(info)
             if self.model.rowCount():
                 self._fit_column_widths()  # the header now reads "<column> (target)"
-            self.profile.show_dataset(info, self.model.frame if self.model.rowCount() else None)
+            self.profile.show_dataset(info, self._sample)
             self.services.events.sig_datasets_changed.emit()
 
     def delete_current(self) -> None:
@@ -306,6 +339,7 @@ class DatasetsTab(QWidget):
         self.services.events.sig_datasets_changed.emit()
 
     def shutdown(self) -> None:
+        self.model.shutdown()
         self.profile.chart.clear_bars()
 
 
