@@ -146,6 +146,14 @@ def main() -> int:
         t0 = time.perf_counter()
         pipeline.predict(one)
         floor.append((time.perf_counter() - t0) * 1000)
+    from mlcore.server.serving import one_thread_copy
+
+    single_thread = one_thread_copy(pipeline) or pipeline  # what the server predicts small batches with
+    floor_1t = []
+    for _ in range(min(args.requests, 300)):
+        t0 = time.perf_counter()
+        single_thread.predict(one)
+        floor_1t.append((time.perf_counter() - t0) * 1000)
     # the serving layer without HTTP (schema check, predict, queued log), interleaved with the floor
     from mlcore.server.serving import ModelServer
 
@@ -189,7 +197,15 @@ def main() -> int:
             pipeline.predict(one)
             floor_seq.append((time.perf_counter() - t0) * 1000)
             seq.append(c1.post("/api/ml/models/predict", single)[2])
+        import psutil
+
+        proc = psutil.Process(server.pid)
+        cpu0, stats0 = proc.cpu_times(), Client(port).get("/api/ml/server/stats")
         conc, wall = run_clients(port, single, 8, args.requests // 8)
+        cpu1, stats1 = proc.cpu_times(), Client(port).get("/api/ml/server/stats")
+        server_cpu_ms = ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) * 1000 / len(conc)
+        rounds = stats1["batch_rounds"] - stats0["batch_rounds"]
+        rows_per_round = (stats1["batched_rows"] - stats0["batched_rows"]) / rounds if rounds else float("nan")
         batch_body = json.dumps({"model_name": "bench", "features": rows.to_dict(orient="records")}).encode()
         c = Client(port)
         columns_body = json.dumps({"model_name": "bench", "features": rows.to_dict(orient="list")}).encode()
@@ -235,6 +251,8 @@ def main() -> int:
             "p50_overhead_ms": pct(seq, 50) - pct(floor_seq, 50),
             "http_single_8clients_ms_p50": pct(conc, 50), "http_single_8clients_ms_p99": pct(conc, 99),
             "requests_per_s_8clients": len(conc) / wall,
+            "server_cpu_ms_per_request_8clients": server_cpu_ms, "rows_per_batch_round_8clients": rows_per_round,
+            "floor_single_one_thread_ms_p50": pct(floor_1t, 50),
             "batch_rows": args.batch_rows, "floor_batch_ms_median": pct(batch_floor, 50),
             "http_batch_ms_median": pct(batch, 50), "batch_ratio": pct(batch, 50) / pct(batch_floor, 50),
             "http_batch_columns_ms_median": pct(batch_columns, 50),
@@ -263,7 +281,11 @@ def main() -> int:
           f"{r['serving_layer_overhead_ms_p50']:.2f} ms)")
     print(f"single row, 8 clients: p50 {r['http_single_8clients_ms_p50']:.2f} ms, p99 "
           f"{r['http_single_8clients_ms_p99']:.2f} ms (target <= 20), {r['requests_per_s_8clients']:.0f} req/s "
-          f"(target >= 500; the floor itself does {r['floor_requests_per_s_one_thread']:.0f}/s on one thread)")
+          f"(target >= 500; the floor itself does {r['floor_requests_per_s_one_thread']:.0f}/s on one thread); server CPU "
+          f"{r['server_cpu_ms_per_request_8clients']:.2f} ms per request, {r['rows_per_batch_round_8clients']:.1f} rows "
+          f"per prediction call")
+    print(f"floor, one row       : p50 {r['floor_single_ms_p50']:.2f} ms as trained, "
+          f"{r['floor_single_one_thread_ms_p50']:.2f} ms on one thread (how the server predicts small batches)")
     print(f"{args.batch_rows}-row batch   : {r['http_batch_ms_median']:.1f} ms vs {r['floor_batch_ms_median']:.1f} ms "
           f"in-process = {r['batch_ratio']:.2f}x as JSON records, {r['batch_columns_ratio']:.2f}x as JSON columns, "
           f"{r['batch_parquet_file_ratio']:.2f}x as a Parquet file answered with Parquet (target <= 1.2)")
