@@ -111,3 +111,32 @@ def test_http_fast_and_full_paths_agree(served):
     nested = c.post("/api/ml/models/predict", json={"model_id": served["model_a"],
                                                     "features": [dict(ROW, colour={"r": 1})]})
     assert nested.status_code == 422 and "colour" in nested.json()["message"]
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_server_jobs_run_at_a_lower_cpu_priority_than_request_handling(served):
+    import os
+    import threading
+
+    from mlcore.errors import ConfigError
+    from mlcore.server.jobs import JobManager, lower_thread_priority
+
+    seen: dict[str, int] = {}
+
+    def probe():
+        assert lower_thread_priority(5)
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen["thread"] == min(19, here + 5) and os.getpriority(os.PRIO_PROCESS, 0) == here  # this thread untouched
+
+    def run(ctx):  # refused before it creates a job: submit raises the engine's error
+        seen["job"] = os.getpriority(os.PRIO_PROCESS, 0)
+        raise ConfigError("no such dataset")
+
+    with pytest.raises(ConfigError):
+        JobManager(served["ws"], job_nice=10).submit("train", run)
+    assert seen["job"] == min(19, here + 10)
