@@ -166,6 +166,9 @@ class LogWriter:
             return len(rows)
 
     def _run(self) -> None:
+        from mlcore.server.jobs import lower_thread_priority
+
+        lower_thread_priority(5)  # a 10,000-row log batch costs more CPU than its prediction: after requests
         while not self._stop:
             self._wake.wait(self._interval)
             self._wake.clear()
