@@ -17,7 +17,7 @@ from mlcore.registry import orm
 if TYPE_CHECKING:
     from mlcore.registry.db import Database
 
-__all__ = ["change_stamp", "jobs_started_by", "insert_prediction_logs"]
+__all__ = ["change_stamp", "jobs_started_by", "insert_prediction_logs", "append_prediction_logs"]
 
 
 def change_stamp(db: "Database") -> tuple[Any, ...]:
@@ -54,3 +54,13 @@ def insert_prediction_logs(db: "Database", rows: list[dict[str, Any]]) -> list[i
     with db.session() as s:
         ids = s.scalars(insert(log).returning(log.id, sort_by_parameter_order=True), rows).all()
     return [int(i) for i in ids]
+
+
+def append_prediction_logs(db: "Database", rows: list[dict[str, Any]]) -> int:
+    """Insert MLPredictionLog rows in order without reading their ids back (a Core executemany: about a
+    third of the CPU of :func:`insert_prediction_logs`, which the REST server's log writer needs)."""
+    if not rows:
+        return 0
+    with db.session() as s:
+        s.connection().execute(orm.MLPredictionLog.__table__.insert(), rows)
+    return len(rows)

@@ -75,7 +75,9 @@ def create_app(workspace: Any, token: str | None = None, settings: ServerSetting
 
     @app.get("/api/ml/server/stats", tags=["server"])
     def server_stats() -> dict[str, Any]:
-        return {"status": "success", **state.stats.snapshot(), "running_jobs": state.jobs.running()}
+        batcher = state.models.batcher
+        return {"status": "success", **state.stats.snapshot(), "running_jobs": state.jobs.running(),
+                "batched_rows": batcher.predicted, "batch_rounds": batcher.rounds}
 
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

@@ -7,6 +7,7 @@ import logging
 import math
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,6 +22,9 @@ __all__ = ["install_error_handlers", "error_response", "json_response", "ApiErro
 
 _STATUS = [(NotFoundError, 404), (ConflictError, 409), (DataImportError, 400), (DataValidationError, 422),
            (ConfigError, 422), (ArtifactIntegrityError, 500), (SchemaError, 500)]
+
+
+_ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 class ApiError(Exception):
@@ -43,6 +47,8 @@ def _clean(value: Any) -> Any:
 
 
 def _default(value: Any) -> Any:
+    if getattr(value, "ndim", 0) and hasattr(value, "tolist"):  # an array
+        return value.tolist()
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
         return value.item()
     if hasattr(value, "tolist"):
@@ -55,9 +61,14 @@ def _default(value: Any) -> Any:
 
 
 class FastJSONResponse(JSONResponse):
-    """json.dumps without FastAPI's recursive encoder (which costs ms on big batches); NaN -> null."""
+    """orjson (numpy arrays written directly, NaN -> null) without FastAPI's recursive encoder, which
+    costs ms on big batches; json.dumps for what orjson refuses (integers beyond 64 bits)."""
 
     def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content, default=_default, option=_ORJSON_OPTIONS)
+        except (TypeError, orjson.JSONEncodeError):
+            pass
         try:
             text = json.dumps(content, default=_default, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
         except ValueError:  # a NaN or infinity somewhere: walk once to replace them

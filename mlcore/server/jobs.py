@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -24,7 +25,7 @@ from mlcore.jobs import JobContext, MetricEvent
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JobManager", "ServerJobContext", "ServerJob"]
+__all__ = ["JobManager", "ServerJobContext", "ServerJob", "lower_thread_priority"]
 
 MAX_EVENTS = 20_000  # kept per job for late SSE readers; older ones are dropped (seq numbers show the gap)
 
@@ -88,6 +89,19 @@ class ServerJobContext(JobContext):
             return self._events[-1]["seq"] if self._events else 0
 
 
+def lower_thread_priority(nice: int) -> bool:
+    """Give the calling thread — and the threads it starts (OpenMP teams, joblib pools) — a lower CPU
+    priority, so that a training job uses the cores request handling leaves idle instead of making
+    predictions wait. Linux sets a nice value per thread; elsewhere this does nothing (False)."""
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
+        return True
+    except (OSError, AttributeError):
+        return False
+
+
 @dataclass
 class ServerJob:
     id: str
@@ -101,8 +115,10 @@ class ServerJob:
 class JobManager:
     """Starts engine jobs in threads and keeps their live contexts by engine job id."""
 
-    def __init__(self, workspace: Any, max_running: int = 4, start_timeout: float = 120.0) -> None:
+    def __init__(self, workspace: Any, max_running: int = 4, start_timeout: float = 120.0,
+                 job_nice: int = 10) -> None:
         self._ws = workspace
+        self._job_nice = job_nice
         self._max_running = max_running
         self._start_timeout = start_timeout
         self._jobs: dict[str, ServerJob] = {}
@@ -129,6 +145,7 @@ class JobManager:
         failure: list[BaseException] = []
 
         def work() -> None:
+            lower_thread_priority(self._job_nice)
             try:
                 run(ctx)
                 ctx.end("completed")

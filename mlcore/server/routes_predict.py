@@ -2,20 +2,81 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+import orjson
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
+from pydantic import ValidationError
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from mlcore.errors import ConfigError, DataValidationError
 from mlcore.server.errors import json_response
-from mlcore.server.schemas import PredictRequest
+from mlcore.server.schemas import PredictFields, PredictRequest
+from mlcore.server.serving import SMALL_BATCH
 from mlcore.server.uploads import display_name, saved_upload
 
 __all__ = ["router"]
+
+PARSE_IN_THREAD = 256 * 1024  # bodies this big are parsed off the event loop
+_SCALARS = (str, int, float, bool, type(None))
+PREDICT_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": PredictRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+
+
+def parse_predict(raw: bytes) -> PredictFields:
+    """The request body, its small fields validated; ``features`` is checked by the serving layer."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": str(exc),
+                                       "ctx": {"error": str(exc)}}]) from None
+    try:
+        return PredictFields.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_input=False)) from None
+
+
+def row_count(features: Any) -> int:
+    """Rows in ``features``; raises DataValidationError when it is none of the three accepted shapes."""
+    if type(features) is list:
+        return len(features)
+    if type(features) is dict:
+        if features and type(next(iter(features.values()))) is list:
+            return len(next(iter(features.values())))
+        return 1
+    raise DataValidationError(f"features must be one row {{column: value}}, a list of rows or {{column: [values]}}, "
+                              f"not {type(features).__name__}.")
+
+
+def check_features(features: Any) -> None:
+    """What the fast path declined: every value a JSON scalar, in one of the three shapes."""
+    def scalars(row: Any, where: str) -> None:
+        if type(row) is not dict:
+            raise DataValidationError(f"features{where} must be an object {{column: value}}, not {type(row).__name__}.")
+        for column, value in row.items():
+            if not isinstance(value, _SCALARS):
+                raise DataValidationError(f"features{where}: column {column!r} holds a {type(value).__name__}; "
+                                          "values must be numbers, text, true/false or null.")
+
+    if type(features) is list:
+        for i, row in enumerate(features):
+            scalars(row, f"[{i}]")
+    elif type(features) is dict and features and all(type(v) is list for v in features.values()):
+        for column, values in features.items():
+            for value in values:
+                if not isinstance(value, _SCALARS):
+                    raise DataValidationError(f"features: column {column!r} holds a {type(value).__name__}; "
+                                              "values must be numbers, text, true/false or null.")
+    else:
+        scalars(features, "")
+
 
 OUTPUT_MEDIA = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -25,17 +86,30 @@ def router(state) -> APIRouter:
     ws, models = state.workspace, state.models
     api = APIRouter(prefix="/api/ml/models", tags=["predict"])
 
-    @api.post("/predict")
-    def predict(body: PredictRequest):
-        """Predict one row or many with a version, a name's production version, or an A/B test (by user_id)."""
-        features = body.features
-        rows = len(features) if isinstance(features, list) else (
-            len(next(iter(features.values()))) if features and isinstance(next(iter(features.values())), list) else 1)
+    def predict_slow(body: PredictFields):
+        check_features(body.features)
+        return models.predict(body.features, model_id=body.model_id, model_name=body.model_name,
+                              ab_test_name=body.ab_test_name, user_id=body.user_id)
+
+    @api.post("/predict", openapi_extra=PREDICT_BODY)
+    async def predict(request: Request):
+        """Predict one row or many with a version, a name's production version, or an A/B test (by user_id).
+
+        The body is a PredictRequest. Rows of a cached model that need no conversion are predicted
+        together with those of concurrent requests (no waiting); the rest take the full schema check.
+        """
+        raw = await request.body()
+        body = parse_predict(raw) if len(raw) < PARSE_IN_THREAD else await run_in_threadpool(parse_predict, raw)
+        rows = row_count(body.features)
         if rows > models.max_rows:
             raise DataValidationError(f"{rows} rows in one call; this server accepts at most {models.max_rows}.")
-        result = models.predict(features, model_id=body.model_id, model_name=body.model_name,
-                                ab_test_name=body.ab_test_name, user_id=body.user_id)
-        return json_response(result)
+        if not body.ab_test_name and 0 < rows <= SMALL_BATCH:
+            model = models.cached(body.model_id, body.model_name)
+            checked = models.checked_columns(model, body.features) if model is not None else None
+            if checked is not None:
+                predictions, proba, per_row = await asyncio.wrap_future(models.submit(model, checked, rows))
+                return json_response(models.answer(model, None, None, predictions, proba, per_row, body.user_id, []))
+        return json_response(await run_in_threadpool(predict_slow, body))
 
     @api.post("/predict/file", response_class=FileResponse,
               responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}})

@@ -1,14 +1,19 @@
-"""A fast path of the schema check for the common request: one row whose values already have the
+"""A fast path of the schema check for the common request: rows whose values already have the
 types the model was trained on.
 
-``check_frame`` costs a fixed few pandas operations per column, which for a single row is a large
-share of the whole prediction. A row that needs no conversion, has no missing, extra or unseen
-values gets exactly the frame ``check_frame`` would build (a test holds the two equal); any other
-row returns None and takes ``check_frame`` itself, with its conversions and warnings.
+``check_frame`` costs a fixed few pandas operations per column (a large share of a one-row
+prediction) and, for a batch sent as JSON, first needs a frame built from the records. Rows that
+need no conversion and have no missing, extra or unseen values get exactly the frame
+``check_frame`` would build (tests hold the two equal), straight from the JSON lists; any other
+input returns None and takes ``check_frame`` itself, with its conversions and warnings.
+
+Checking (``columns_of_records``/``columns_of_columns``) is separate from building the frame
+(``frame``) so that the rows of several requests can be checked one by one and predicted as one frame.
 """
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -16,57 +21,115 @@ import pandas as pd
 
 __all__ = ["RowChecker"]
 
+_NUMBER = frozenset({float, int})
+_INT = {int}
+_STR = {str}
+
 
 class RowChecker:
-    """Built once per loaded model from its InputSchema; ``frame(row)`` is the checked one-row frame or None."""
+    """Built once per loaded model from its InputSchema."""
 
     def __init__(self, schema: Any) -> None:
         self.names: list[str] = list(schema.names)
         self._plan: list[tuple[str, str, Any]] = []
         for col in schema.columns:
             kind, dtype = col["dtype"], col.get("pandas_dtype")
+            levels = list(col.get("categories") or [])
             if kind == "numeric" and dtype == "float64":
                 self._plan.append((col["name"], "float", None))
             elif kind == "integer" and dtype == "int64":
                 self._plan.append((col["name"], "int", None))
-            elif kind == "category" and not col.get("categories_truncated"):
-                levels = list(col.get("categories") or [])
+            elif (kind == "category" and not col.get("categories_truncated")
+                  and all(type(level) is str for level in levels)):
                 codes = {level: i for i, level in enumerate(levels)}
                 self._plan.append((col["name"], "category", (pd.CategoricalDtype(levels), codes)))
             elif kind == "text" and not col.get("categories_truncated") and dtype == "str":
-                self._plan.append((col["name"], "text", set(col.get("categories") or [])))
+                self._plan.append((col["name"], "text", set(levels)))
             else:
                 self._plan = []  # booleans, dates, other dtypes: always the full check
                 break
         self.usable = bool(self._plan)
 
-    def frame(self, row: dict[str, Any]) -> pd.DataFrame | None:
-        if not self.usable or len(row) != len(self._plan):
+    # -- checking -------------------------------------------------------------------
+    def columns_of_records(self, rows: list[Any]) -> dict[str, Any] | None:
+        """Checked column values of rows given as {column: value} dicts, or None (take the full check)."""
+        if not self.usable or not rows or set(map(type, rows)) != {dict} or set(map(len, rows)) != {len(self._plan)}:
             return None
+        names = [name for name, _, _ in self._plan]
+        try:  # C-level passes, one per column
+            values = [list(map(itemgetter(name), rows)) for name in names]
+        except KeyError:
+            return None
+        return self._checked(dict(zip(names, values)))
+
+    def columns_of_columns(self, columns: dict[str, Any]) -> dict[str, Any] | None:
+        """The same for rows given as {column: [values]}."""
+        if not self.usable or len(columns) != len(self._plan):
+            return None
+        lists = {name: columns.get(name) for name, _, _ in self._plan}
+        if set(map(type, lists.values())) != {list} or len(set(map(len, lists.values()))) != 1:
+            return None
+        if not next(iter(lists.values())):
+            return None
+        return self._checked(lists)
+
+    def _checked(self, columns: dict[str, Any]) -> dict[str, Any] | None:
+        """Each column's values as the frame will hold them (category codes for categories), or None."""
         out: dict[str, Any] = {}
         for name, how, extra in self._plan:
-            if name not in row:
-                return None
-            value = row[name]
+            values = columns[name]
+            types = set(map(type, values))
             if how == "float":
-                if type(value) is float:
-                    out[name] = np.array([value], dtype=np.float64)
-                elif type(value) is int:
-                    out[name] = np.array([float(value)], dtype=np.float64)
-                else:
+                if not types <= _NUMBER:
                     return None
+                out[name] = np.array(values, dtype=np.float64)
             elif how == "int":
-                if type(value) is not int or not -2**63 <= value < 2**63:
+                if types != _INT:
                     return None
-                out[name] = np.array([value], dtype=np.int64)
+                try:
+                    out[name] = np.array(values, dtype=np.int64)
+                except OverflowError:
+                    return None
             elif how == "category":
-                dtype, codes = extra
-                code = codes.get(value) if type(value) is str else None
-                if code is None:
+                if types != _STR:
                     return None
-                out[name] = pd.Categorical.from_codes([code], dtype=dtype)
+                found = list(map(extra[1].get, values))
+                if None in found:
+                    return None
+                out[name] = np.array(found, dtype=np.int64)
             else:  # text seen in training
-                if type(value) is not str or value not in extra:
+                if types != _STR or not extra.issuperset(values):
                     return None
-                out[name] = pd.array([value], dtype="str")
+                out[name] = values
+        return out
+
+    # -- building -------------------------------------------------------------------
+    def frame(self, row: Any) -> pd.DataFrame | None:
+        """The checked frame of one row {column: value}, or None."""
+        checked = self.columns_of_records([row]) if type(row) is dict else None
+        return None if checked is None else self.build(checked)
+
+    def build(self, checked: dict[str, Any]) -> pd.DataFrame:
+        """The frame of checked columns (from ``columns_of_*``, or several of them joined by ``join``)."""
+        out: dict[str, Any] = {}
+        for name, how, extra in self._plan:
+            values = checked[name]
+            if how == "category":
+                out[name] = pd.Categorical.from_codes(values, dtype=extra[0])
+            elif how == "text":
+                out[name] = pd.array(values, dtype="str")
+            else:
+                out[name] = values
         return pd.DataFrame(out)
+
+    def join(self, parts: list[dict[str, Any]]) -> dict[str, Any]:
+        """Checked columns of several requests, one after the other."""
+        if len(parts) == 1:
+            return parts[0]
+        out: dict[str, Any] = {}
+        for name, how, _ in self._plan:
+            if how == "text":
+                out[name] = [v for part in parts for v in part[name]]
+            else:
+                out[name] = np.concatenate([part[name] for part in parts])
+        return out

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CleanRequest", "SelectFeaturesRequest", "SplitRequest", "TrainRequest", "CompareRequest", "TuneRequest",
-    "DeployRequest", "ABTestRequest", "PredictRequest", "OutcomesRequest", "EvaluateRequest", "FeatureSelection",
+    "DeployRequest", "ABTestRequest", "PredictRequest", "PredictFields", "OutcomesRequest", "EvaluateRequest", "FeatureSelection",
 ]
 
 Scalar = Union[float, int, str, bool, None]  # a JSON cell value
@@ -123,6 +123,17 @@ class PredictRequest(_Body):
     ab_test_name: str | None = None
     features: Features = Field(..., description="one row {column: value}, a list of rows, or {column: [values]}")
     user_id: str | int | None = Field(None, description="sticky A/B assignment and the log's user")
+
+
+class PredictFields(_Body):
+    """PredictRequest as the hot path reads it: ``features`` is checked by the serving layer, which turns
+    the JSON lists into columns once (validating 10,000 rows cell by cell here costs more than predicting them)."""
+
+    model_id: str | None = None
+    model_name: str | None = None
+    ab_test_name: str | None = None
+    features: Any = Field(...)
+    user_id: str | int | None = None
 
 
 class OutcomesRequest(_Body):

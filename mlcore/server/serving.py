@@ -9,13 +9,16 @@ when the registry's change stamp moves — checked at most every ``check_interva
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from mlcore.errors import ConfigError, ConflictError, DataValidationError
 
 if TYPE_CHECKING:
@@ -25,7 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ModelServer", "LoadedModel", "LogWriter"]
+__all__ = ["ModelServer", "LoadedModel", "LogWriter", "Batcher"]
+
+SMALL_BATCH = 512  # rows up to which a model predicts on one thread (no thread-pool start-up per call)
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,38 @@ class LoadedModel:
     info: "ModelVersionInfo"
     pipeline: Any
     schema: Any  # InputSchema | None
-    checker: Any = None  # RowChecker | None: the one-row fast path of the schema check
+    checker: Any = None  # RowChecker | None: the fast path of the schema check
+    small: Any = None  # the pipeline for small batches: its final estimator on one thread
+
+    @property
+    def classes(self) -> list[Any] | None:
+        classes = getattr(self.pipeline, "classes_", None)
+        return None if classes is None else [_plain(c) for c in classes]
+
+    def pipeline_for(self, rows: int) -> Any:
+        return self.small if self.small is not None and rows <= SMALL_BATCH else self.pipeline
+
+
+def one_thread_copy(pipeline: Any) -> Any:
+    """``pipeline`` whose final estimator predicts on one thread (a copy; the cached model is untouched).
+
+    For a few rows, starting a thread team (LightGBM's OpenMP, joblib) costs more than the prediction,
+    and on a busy machine a team of two waits for both cores. Only the estimator object is copied
+    (shallowly): the fitted trees are shared.
+    """
+    steps = getattr(pipeline, "steps", None)
+    final = steps[-1][1] if steps else pipeline
+    if not hasattr(final, "n_jobs") or final.n_jobs == 1:
+        return None
+    if type(final).__module__.startswith("xgboost"):
+        return None  # n_jobs lives in the booster, shared by a shallow copy
+    single = copy.copy(final)
+    single.n_jobs = 1
+    if not steps:
+        return single
+    out = copy.copy(pipeline)
+    out.steps = [*steps[:-1], (steps[-1][0], single)]
+    return out
 
 
 def to_frame(features: Any) -> "pd.DataFrame":
@@ -95,6 +131,7 @@ class LogWriter:
         self._pending: list[tuple[dict[str, Any], list[Any], list[Any]]] = []
         self._queued = 0
         self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()  # one flush at a time: batches reach the table in queue order
         self._wake = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
@@ -113,21 +150,25 @@ class LogWriter:
 
     def flush(self) -> int:
         """Write what is queued now (also called by close and by tests); returns rows written."""
-        from mlcore.registry import insert_prediction_logs
+        from mlcore.registry import append_prediction_logs
 
-        with self._lock:
-            pending, self._pending, self._queued = self._pending, [], 0
-        rows = [dict(common, prediction=p, user_id=u) for common, preds, users in pending
-                for p, u in zip(preds, users)]
-        if rows:
-            try:
-                insert_prediction_logs(self._db, rows)
-                self.written += len(rows)
-            except Exception:  # noqa: BLE001 - a lost log batch must not stop serving
-                log.exception("could not write %d prediction log rows", len(rows))
-        return len(rows)
+        with self._flush_lock:
+            with self._lock:
+                pending, self._pending, self._queued = self._pending, [], 0
+            rows = [dict(common, prediction=p, user_id=u) for common, preds, users in pending
+                    for p, u in zip(preds, users)]
+            if rows:
+                try:
+                    append_prediction_logs(self._db, rows)
+                    self.written += len(rows)
+                except Exception:  # noqa: BLE001 - a lost log batch must not stop serving
+                    log.exception("could not write %d prediction log rows", len(rows))
+            return len(rows)
 
     def _run(self) -> None:
+        from mlcore.server.jobs import lower_thread_priority
+
+        lower_thread_priority(5)  # a 10,000-row log batch costs more CPU than its prediction: after requests
         while not self._stop:
             self._wake.wait(self._interval)
             self._wake.clear()
@@ -141,6 +182,103 @@ class LogWriter:
         self.flush()
 
 
+@dataclass
+class _Item:
+    model: LoadedModel
+    checked: dict[str, list[Any]]
+    rows: int
+    future: Future
+
+
+class Batcher:
+    """Predicts the checked rows of concurrent requests together, on one thread.
+
+    Nothing waits for a batch to fill: while one prediction runs, the requests that arrive queue up,
+    and the next round predicts all of them (per model and threshold) in one call. One client sees
+    one request per round; eight concurrent clients share the fixed cost of a call (the pipeline's
+    per-call checks and set-up are most of a one-row prediction).
+    """
+
+    def __init__(self, max_rows: int = SMALL_BATCH) -> None:
+        self._max_rows = max_rows
+        self._queue: list[_Item] = []
+        self._cond = threading.Condition()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self.rounds = 0
+        self.predicted = 0
+
+    def submit(self, model: LoadedModel, checked: dict[str, list[Any]], rows: int) -> Future:
+        item = _Item(model, checked, rows, Future())
+        with self._cond:
+            if self._stop:
+                raise ConflictError("The server is shutting down.")
+            self._queue.append(item)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mlcore-batcher", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return item.future
+
+    def _take(self) -> list[_Item] | None:
+        with self._cond:
+            while not self._queue and not self._stop:
+                self._cond.wait()
+            if not self._queue:
+                return None
+            taken, rows = [], 0
+            while self._queue and (not taken or rows + self._queue[0].rows <= self._max_rows):
+                item = self._queue.pop(0)
+                taken.append(item)
+                rows += item.rows
+            return taken
+
+    def _run(self) -> None:
+        while (items := self._take()) is not None:
+            groups: dict[tuple[str, Any], list[_Item]] = {}
+            for item in items:
+                if not item.future.set_running_or_notify_cancel():
+                    continue
+                groups.setdefault((item.model.info.id, item.model.info.threshold), []).append(item)
+            for group in groups.values():
+                if not self._predict(group):
+                    for item in group:  # retried one by one: one request's failure stays its own
+                        self._predict([item])
+            self.rounds += 1
+
+    def _predict(self, group: list[_Item]) -> bool:
+        from mlcore.deployment import predict_frame
+
+        model = group[0].model
+        try:
+            frame = model.checker.build(model.checker.join([item.checked for item in group]))
+            t0 = time.perf_counter()
+            out = predict_frame(model.pipeline_for(len(frame)), frame, threshold=model.info.threshold)
+            per_row = (time.perf_counter() - t0) * 1000 / len(frame)
+            predictions = out["prediction"].tolist()
+            proba_cols = [c for c in out.columns if c.startswith("proba_")]
+            proba = np.ascontiguousarray(out[proba_cols].to_numpy(dtype=float)) if proba_cols else None
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+            if len(group) > 1:
+                return False
+            group[0].future.set_exception(exc)
+            return True
+        start = 0
+        for item in group:
+            end = start + item.rows
+            item.future.set_result((predictions[start:end], None if proba is None else proba[start:end], per_row))
+            start = end
+        self.predicted += start
+        return True
+
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(5.0)
+
+
 class ModelServer:
     """Predicts with cached models of one workspace; thread-safe."""
 
@@ -150,15 +288,38 @@ class ModelServer:
         self._check_interval = check_interval
         self._max_loaded = max_loaded
         self.max_rows = max_rows
-        self._pipelines: OrderedDict[str, tuple[Any, Any, Any]] = OrderedDict()  # id -> (pipeline, schema, checker)
+        self._pipelines: OrderedDict[str, tuple[Any, Any, Any, Any]] = OrderedDict()  # id -> LoadedModel fields
         self._load_lock = threading.Lock()
         self._check_lock = threading.Lock()
         self._lookups = _Lookups(None, {}, {})
         self._checked_at = 0.0
         self.log_writer = LogWriter(workspace.db)
+        self.batcher = Batcher()
+        self._poller: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def close(self) -> None:
+        self._closed.set()
+        self.batcher.close()
         self.log_writer.close()
+        if self._poller is not None:
+            self._poller.join(5.0)
+
+    def _start_poller(self) -> None:
+        """A thread that looks at the registry's change stamp every ``check_interval`` seconds, so the
+        hot path itself never queries the database."""
+        with self._check_lock:
+            if self._poller is not None or self._closed.is_set():
+                return
+            self._poller = threading.Thread(target=self._poll, name="mlcore-registry-poll", daemon=True)
+            self._poller.start()
+
+    def _poll(self) -> None:
+        while not self._closed.wait(self._check_interval / 2):
+            try:
+                self._fresh()
+            except Exception:  # noqa: BLE001 - a failed look is retried; requests keep the last lookups
+                log.exception("could not read the registry's change stamp")
 
     # -- freshness --------------------------------------------------------------------
     def _fresh(self) -> _Lookups:
@@ -219,7 +380,8 @@ class ModelServer:
 
                     pipeline, _ = self._ws.load_model(info.id)
                     schema = InputSchema.from_dict(info.input_schema) if info.input_schema else None
-                    cached = (pipeline, schema, RowChecker(schema) if schema is not None else None)
+                    checker = RowChecker(schema) if schema is not None else None
+                    cached = (pipeline, schema, checker, one_thread_copy(pipeline))
                     self._pipelines[info.id] = cached
                     while len(self._pipelines) > self._max_loaded:
                         self._pipelines.popitem(last=False)
@@ -265,7 +427,7 @@ class ModelServer:
             result = check_frame(frame, model.schema, source=source)
             frame, warnings = result.frame, list(result.warnings)
         t0 = time.perf_counter()
-        out = predict_frame(model.pipeline, frame, threshold=model.info.threshold)
+        out = predict_frame(model.pipeline_for(len(frame)), frame, threshold=model.info.threshold)
         per_row = (time.perf_counter() - t0) * 1000 / len(frame)
         return out, warnings, per_row
 
@@ -289,27 +451,81 @@ class ModelServer:
         rows = [dict(common, prediction=p, user_id=u) for p, u in zip(preds, keys)]
         return insert_prediction_logs(self._ws.db, rows)
 
+    def checked_columns(self, model: LoadedModel, features: Any) -> dict[str, list[Any]] | None:
+        """``features`` (one row, rows or columns, as JSON holds them) through the fast schema check, or None."""
+        checker = model.checker
+        if checker is None or not checker.usable:
+            return None
+        if type(features) is list:
+            return checker.columns_of_records(features)
+        if type(features) is dict and features:
+            if type(next(iter(features.values()))) is list:
+                return checker.columns_of_columns(features)
+            return checker.columns_of_records([features])
+        return None
+
     def predict(self, features: Any, *, model_id: str | None = None, model_name: str | None = None,
                 ab_test_name: str | None = None, user_id: Any = None) -> dict[str, Any]:
         """The seed's /models/predict answer for ``features`` (see :func:`to_frame`, or a DataFrame)."""
         model, test, arm = self.resolve(model_id, model_name, ab_test_name, user_id)
-        fast = model.checker.frame(features) if isinstance(features, dict) and model.checker is not None else None
-        if fast is not None:
-            out, warnings, per_row = self.predict_frame(model, fast, checked=True)
+        checked = self.checked_columns(model, features)
+        if checked is not None:
+            out, warnings, per_row = self.predict_frame(model, model.checker.build(checked), checked=True)
         else:
             out, warnings, per_row = self.predict_frame(model, to_frame(features))
-        # an A/B prediction's ids come back at once (outcomes are matched to them); others are queued
-        ids = self.log(model, out, test, arm, [user_id] * len(out), per_row, wait=test is not None)
         proba_cols = [c for c in out.columns if c.startswith("proba_")]
+        proba = np.ascontiguousarray(out[proba_cols].to_numpy(dtype=float)) if proba_cols else None
+        return self.answer(model, test, arm, out["prediction"].tolist(), proba, per_row, user_id, warnings)
+
+    def answer(self, model: LoadedModel, test: "ABTestInfo | None", arm: str | None, predictions: list[Any],
+               proba: Any, per_row: float, user_id: Any, warnings: list[str]) -> dict[str, Any]:
+        """The answer of one request, its predictions logged (A/B ones now, with ids; others queued)."""
+        from mlcore.registry import utcnow
+
+        common = {"model_version_id": model.info.id, "ab_test_id": test.id if test else None, "arm": arm,
+                  "latency_ms": per_row, "created_at": utcnow()}
+        keys = [_user_key(user_id)] * len(predictions)
+        ids = None
+        if test is not None:  # an A/B prediction's ids come back at once (outcomes are matched to them)
+            from mlcore.registry import insert_prediction_logs
+
+            ids = insert_prediction_logs(self._ws.db, [dict(common, prediction=p, user_id=u)
+                                                       for p, u in zip(predictions, keys)])
+        else:
+            self.log_writer.add(common, predictions, keys)
         info = model.info
         return {
             "status": "success", "model_id": info.id, "model_name": info.name, "version": info.version,
             "arm": arm, "ab_test_name": test.name if test else None,
-            "prediction": out["prediction"].tolist(),
-            "prediction_proba": out[proba_cols].to_numpy().tolist() if proba_cols else None,
-            "classes": [_plain(c) for c in model.pipeline.classes_] if proba_cols else None,
+            "prediction": predictions,
+            "prediction_proba": proba,  # a float array: the response encoder writes it (NaN as null)
+            "classes": model.classes if proba is not None else None,
             "prediction_ids": ids, "warnings": warnings,
         }
+
+    # -- the hot path: no database, no file, no waiting for a lock -----------------------------------
+    def cached(self, model_id: str | None, model_name: str | None) -> LoadedModel | None:
+        """The loaded model of a request when every lookup is cached and fresh, else None (take :meth:`predict`)."""
+        if self._poller is None:
+            self._start_poller()
+        lookups = self._lookups  # kept fresh by the poller thread
+        if model_id:
+            info = lookups.keys.get(model_id)
+        elif model_name:
+            info = lookups.keys.get(f"{model_name}\0production")
+        else:
+            return None
+        if info is None:
+            return None
+        fields = self._pipelines.get(info.id)
+        return None if fields is None else LoadedModel(info, *fields)
+
+    def submit(self, model: LoadedModel, checked: dict[str, list[Any]], rows: int) -> "Future":
+        """Queue checked rows for the batcher; the future's result is (predictions, proba or None, ms per row)."""
+        if rows > self.max_rows:
+            raise DataValidationError(f"{rows} rows in one call; this server accepts at most {self.max_rows} "
+                                      "(split the rows, or start it with a larger --max-rows).")
+        return self.batcher.submit(model, checked, rows)
 
     def predict_table(self, frame: "pd.DataFrame", *, model_id: str | None = None, model_name: str | None = None,
                       ab_test_name: str | None = None, user_column: str | None = None,

@@ -46,3 +46,37 @@ def test_fast_frame_equals_check_frame(schema, row):
 ])
 def test_rows_that_need_the_full_check_are_declined(schema, row):
     assert RowChecker(schema).frame(row) is None
+
+
+ROWS = [{"amount": 1.5, "count": 3, "plan": "pro", "city": "Rome"},
+        {"amount": -2, "count": 0, "plan": "basic", "city": "Oslo"},
+        {"amount": 0.25, "count": 8, "plan": "plus", "city": "Lima"}]
+
+
+def test_batches_as_records_and_as_columns_equal_check_frame(schema):
+    checker = RowChecker(schema)
+    full = check_frame(pd.DataFrame(ROWS), schema)
+    assert full.warnings == []
+    by_records = checker.columns_of_records(ROWS)
+    by_columns = checker.columns_of_columns({k: [r[k] for r in ROWS] for k in ROWS[0]})
+    pd.testing.assert_frame_equal(checker.build(by_records), full.frame)
+    pd.testing.assert_frame_equal(checker.build(by_columns), full.frame)
+    # several requests' rows joined into one frame: the same as checking them together
+    joined = checker.join([checker.columns_of_records(ROWS[:1]), checker.columns_of_records(ROWS[1:])])
+    pd.testing.assert_frame_equal(checker.build(joined), full.frame)
+
+
+@pytest.mark.parametrize("bad", [
+    {"amount": 1.5, "count": 3, "plan": "gold", "city": "Rome"},      # unseen level
+    {"amount": False, "count": 3, "plan": "pro", "city": "Rome"},     # bool in a number column
+    {"amount": 1.5, "count": 2**63, "plan": "pro", "city": "Rome"},   # beyond int64
+    {"amount": 1.5, "count": 3, "plan": ["pro"], "city": "Rome"},     # not a scalar
+    {"amount": 1.5, "count": 3, "plan": "pro", "town": "Rome"},       # another column name
+])
+def test_one_bad_row_sends_the_whole_batch_to_the_full_check(schema, bad):
+    checker = RowChecker(schema)
+    assert checker.columns_of_records([*ROWS, bad]) is None
+    columns = {k: [r.get(k) for r in ROWS] + [bad.get(k)] for k in ROWS[0]}
+    if set(bad) == set(ROWS[0]):
+        assert checker.columns_of_columns(columns) is None
+    assert checker.columns_of_columns({k: v[:2] if k == "amount" else v for k, v in columns.items()}) is None

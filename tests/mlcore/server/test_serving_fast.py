@@ -1,0 +1,142 @@
+"""The prediction hot path: concurrent requests predicted together, small batches on one thread,
+logs written off the request path in order, NaN-safe JSON."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from serve_helpers import table
+
+from mlcore.server.errors import json_response
+from mlcore.server.serving import Batcher, ModelServer, one_thread_copy
+
+ROW = {"x1": 0.3, "x2": -1.0, "colour": "red"}
+
+
+@pytest.fixture
+def model_server(served):
+    server = ModelServer(served["ws"])
+    yield server
+    server.close()
+
+
+def test_rows_of_concurrent_requests_are_predicted_in_one_call_with_the_answers_of_one_by_one(served, model_server):
+    frame = table(7, seed=5).drop(columns="target")
+    rows = frame.to_dict(orient="records")
+    a, _, _ = model_server.resolve(model_id=served["model_a"])
+    b, _, _ = model_server.resolve(model_id=served["model_b"])
+    batcher = model_server.batcher
+    with batcher._cond:  # hold the worker back: everything below is queued before it takes a round
+        futures = [(m, row, batcher.submit(m, model_server.checked_columns(m, row), 1))
+                   for row in rows for m in (a, b)]
+        futures.append((a, rows, batcher.submit(a, model_server.checked_columns(a, rows), len(rows))))
+    results = [(m, row, f.result(timeout=30)) for m, row, f in futures]
+    assert batcher.rounds == 1 and batcher.predicted == 2 * len(rows) + len(rows)
+    for m, row, (predictions, proba, per_row) in results:
+        alone = model_server.predict(row, model_id=m.info.id)
+        assert predictions == alone["prediction"] and per_row > 0
+        assert np.allclose(proba, alone["prediction_proba"])
+
+
+def test_a_failing_call_fails_only_its_own_request(served, model_server):
+    a, _, _ = model_server.resolve(model_id=served["model_a"])
+    batcher = Batcher()
+    good = model_server.checked_columns(a, ROW)
+    broken = {k: v for k, v in good.items() if k != "colour"}  # the frame cannot be built
+    try:
+        with batcher._cond:
+            f_good = batcher.submit(a, good, 1)
+            f_bad = batcher.submit(a, broken, 1)
+        assert f_good.result(timeout=30)[0] == model_server.predict(ROW, model_id=a.info.id)["prediction"]
+        with pytest.raises(KeyError):
+            f_bad.result(timeout=30)
+    finally:
+        batcher.close()
+
+
+def test_small_batches_predict_on_one_thread_with_the_same_answers():
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    frame = table(120, seed=2)
+    X, y = frame[["x1", "x2"]], frame["target"]
+    pipe = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=8, n_jobs=2, random_state=0)).fit(X, y)
+    single = one_thread_copy(pipe)
+    assert single.steps[-1][1].n_jobs == 1 and pipe.steps[-1][1].n_jobs == 2  # the cached model is untouched
+    assert single.steps[-1][1].estimators_ is pipe.steps[-1][1].estimators_  # fitted trees shared, not copied
+    assert (single.predict(X) == pipe.predict(X)).all()
+    assert one_thread_copy(make_pipeline(RandomForestClassifier(n_jobs=1))) is None
+
+
+def test_logs_of_queued_predictions_reach_the_table_in_order(served, model_server):
+    from mlcore.registry import orm
+    from sqlalchemy import select
+
+    ws = served["ws"]
+    writer = model_server.log_writer
+    writer.flush()
+    with ws.db.session() as s:
+        last = s.scalar(select(orm.MLPredictionLog.id).order_by(orm.MLPredictionLog.id.desc()).limit(1)) or 0
+    for i in range(5):
+        model_server.predict(ROW, model_id=served["model_a"], user_id=f"order-{i}")
+    model_server.close()  # flushes what is queued
+    with ws.db.session() as s:
+        users = s.scalars(select(orm.MLPredictionLog.user_id).where(orm.MLPredictionLog.id > last)
+                          .order_by(orm.MLPredictionLog.id)).all()
+    assert users == [f"order-{i}" for i in range(5)]
+
+
+def test_json_answers_write_arrays_and_nan_as_null():
+    body = json_response({"p": np.array([[0.25, np.nan], [1.0, 0.0]]), "x": float("inf"), "n": np.int64(3),
+                          "big": 2**70, "when": pd.Timestamp("2026-01-02T03:04:05")}).body
+    import json
+
+    assert json.loads(body) == {"p": [[0.25, None], [1.0, 0.0]], "x": None, "n": 3, "big": 2**70,
+                                "when": "2026-01-02T03:04:05"}
+
+
+def test_http_fast_and_full_paths_agree(served):
+    c = served["client"]
+    server = c.app.state.ml.models
+    c.post("/api/ml/models/predict", json={"model_id": served["model_a"], "features": ROW})  # caches the lookups
+    before = server.batcher.predicted
+    fast = c.post("/api/ml/models/predict", json={"model_id": served["model_a"], "features": ROW}).json()
+    assert server.batcher.predicted == before + 1  # took the batcher
+    full = c.post("/api/ml/models/predict", json={"model_id": served["model_a"],
+                                                  "features": dict(ROW, x1="0.3")}).json()  # text: converted
+    assert fast["prediction"] == full["prediction"] and fast["classes"] == full["classes"]
+    assert np.allclose(fast["prediction_proba"], full["prediction_proba"])
+    nested = c.post("/api/ml/models/predict", json={"model_id": served["model_a"],
+                                                    "features": [dict(ROW, colour={"r": 1})]})
+    assert nested.status_code == 422 and "colour" in nested.json()["message"]
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_server_jobs_run_at_a_lower_cpu_priority_than_request_handling(served):
+    import os
+    import threading
+
+    from mlcore.errors import ConfigError
+    from mlcore.server.jobs import JobManager, lower_thread_priority
+
+    seen: dict[str, int] = {}
+
+    def probe():
+        assert lower_thread_priority(5)
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen["thread"] == min(19, here + 5) and os.getpriority(os.PRIO_PROCESS, 0) == here  # this thread untouched
+
+    def run(ctx):  # refused before it creates a job: submit raises the engine's error
+        seen["job"] = os.getpriority(os.PRIO_PROCESS, 0)
+        raise ConfigError("no such dataset")
+
+    with pytest.raises(ConfigError):
+        JobManager(served["ws"], job_nice=10).submit("train", run)
+    assert seen["job"] == min(19, here + 10)
