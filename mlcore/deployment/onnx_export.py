@@ -12,8 +12,8 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from mlcore.deployment.onnx_models import (ensure_float_input, inner_classifier, register_model_converters,
-                                           register_wrapper)
+from mlcore.deployment.onnx_models import (categorical_split_members, ensure_float_input, inner_classifier,
+                                           register_model_converters, register_wrapper)
 from mlcore.errors import ConfigError, DataValidationError, MLWorkbenchError
 
 __all__ = ["export_onnx", "onnx_input_signature", "iter_steps", "TARGET_OPSET", "PROBA_TOLERANCE"]
@@ -42,6 +42,12 @@ def iter_steps(estimator: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         for name, step, _cols in transformers:
             if not isinstance(step, str) and step is not None:
                 yield from iter_steps(step, f"{path} > {name}" if path else name)
+        return
+    members = getattr(estimator, "named_estimators_", None)
+    if members is not None:  # a fitted voting ensemble: each member by its name
+        for name, member in members.items():
+            if not isinstance(member, str) and member is not None:
+                yield from iter_steps(member, f"{path} > {name}" if path else name)
         return
     inner = inner_classifier(estimator)
     if inner is not None:
@@ -380,6 +386,12 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: str | os.PathLike[str
     if bad:
         listed = "; ".join(f"step '{p}' ({c})" for p, c in bad)
         raise ConfigError(f"ONNX export is not possible: no ONNX converter for {listed}")
+    categorical = categorical_split_members(pipeline)
+    if categorical:
+        listed = "; ".join(f"'{p}'" for p in categorical[:5]) + (" and more" if len(categorical) > 5 else "")
+        raise ConfigError(f"ONNX export is not possible: HistGradientBoosting model(s) {listed} split on text "
+                          "categories, and skl2onnx converts only numeric splits; train without "
+                          "HistGradientBoosting (or encode many-level text as 'frequency') to export to ONNX")
     try:
         onx, signature, unlabelled = _build(pipeline, sample, task, "float", threshold)
     except MLWorkbenchError:

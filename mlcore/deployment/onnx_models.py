@@ -114,7 +114,8 @@ def _register_boosters() -> None:
 
 _SKLEARN_TREES = ("DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier",
                   "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
-                  "GradientBoostingClassifier", "GradientBoostingRegressor")
+                  "GradientBoostingClassifier", "GradientBoostingRegressor", "HistGradientBoostingClassifier",
+                  "HistGradientBoostingRegressor")
 
 
 def _register_sklearn_trees() -> None:
@@ -189,8 +190,38 @@ def _register_project_transformers() -> None:
     register_project_converters(registered)
 
 
+def _patch_hist_gradient_boosting_leaves() -> None:
+    """skl2onnx 1.20 writes a leaf's missing-value flag as a Python bool, which onnx >= 1.17 refuses in an
+    integer attribute ("Expected an int, got a boolean"), so every HistGradientBoosting model failed to
+    convert. The flag is passed on as the integer it stands for; the parity check at export verifies the graph."""
+    import skl2onnx.common.tree_ensemble as tree_ensemble
+
+    add_node = getattr(tree_ensemble, "add_node", None)
+    if add_node is None or getattr(add_node, "_mlwb_int_flags", False):
+        return
+
+    def add_node_with_int_flags(*args: Any, nodes_missing_value_tracks_true: Any = 0, **kwargs: Any) -> Any:
+        return add_node(*args, nodes_missing_value_tracks_true=int(nodes_missing_value_tracks_true), **kwargs)
+
+    add_node_with_int_flags._mlwb_int_flags = True  # type: ignore[attr-defined]
+    tree_ensemble.add_node = add_node_with_int_flags
+
+
+def categorical_split_members(pipeline: Any) -> list[str]:
+    """Paths of HistGradientBoosting models that split on categories: skl2onnx converts only numeric splits."""
+    from mlcore.deployment.onnx_export import iter_steps
+
+    found = []
+    for path, step in iter_steps(pipeline):
+        flags = getattr(step, "is_categorical_", None)
+        if type(step).__name__.startswith("HistGradientBoosting") and flags is not None and np.any(flags):
+            found.append(path)
+    return found
+
+
 def register_model_converters() -> None:
     """Register boosters and the project's transformers with skl2onnx (idempotent; call under a lock)."""
+    _patch_hist_gradient_boosting_leaves()
     _register_boosters()
     _register_sklearn_trees()
     _register_project_transformers()

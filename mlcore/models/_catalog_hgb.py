@@ -33,7 +33,8 @@ def _hgb_spec(task: str) -> AlgorithmSpec:
                                 help="Weight classes inversely to their frequency."))
     return make_spec(
         "hist_gradient_boosting", task, "Histogram Gradient Boosting", params, _hist_gradient_boosting,
-        Abilities(probabilities=task == CLS, iterative=True, handles_missing=True, class_weight=task == CLS),
+        Abilities(probabilities=task == CLS, iterative=True, handles_missing=True, class_weight=task == CLS,
+                  native_categorical=True),
         search={"max_iter": ParamSpec("max_iter", "int", 100, 50, 1000, log=True),
                 "learning_rate": ParamSpec("learning_rate", "float", 0.1, 0.01, 0.5, log=True),
                 "max_leaf_nodes": ParamSpec("max_leaf_nodes", "int", 31, 8, 256, log=True),

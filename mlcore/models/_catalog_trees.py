@@ -136,7 +136,8 @@ def _lgbm_spec(task: str) -> AlgorithmSpec:
         params.append(_class_weight())
     return make_spec(
         "lightgbm", task, "LightGBM", params, _lightgbm,
-        Abilities(probabilities=task == CLS, iterative=True, handles_missing=True, class_weight=task == CLS),
+        Abilities(probabilities=task == CLS, iterative=True, handles_missing=True, class_weight=task == CLS,
+                  native_categorical=True),
         search={"n_estimators": ParamSpec("n_estimators", "int", 300, 50, 2000, log=True),
                 "learning_rate": ParamSpec("learning_rate", "float", 0.1, 0.005, 0.5, log=True),
                 "num_leaves": ParamSpec("num_leaves", "int", 31, 8, 256, log=True),

@@ -123,6 +123,7 @@ class Abilities:
     handles_missing: bool = False
     class_weight: bool = False  # a native ``class_weight`` parameter exists in ``params``
     sample_weight: bool = True  # ``fit`` accepts ``sample_weight``
+    native_categorical: bool = False  # splits on category codes itself (many-level text keeps its levels)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ _LAZY = {
     "detect_column_roles": "mlcore.prep._roles",
     "build_preprocessor": "mlcore.prep._preprocessor",
     "column_plan": "mlcore.prep._preprocessor",
+    "native_categorical_mask": "mlcore.prep._preprocessor",
     "selected_features": "mlcore.prep._preprocessor",
     "input_feature_names": "mlcore.prep._preprocessor",
     "outlier_row_mask": "mlcore.prep._clean",

@@ -52,7 +52,14 @@ def _scaler(name: str):
     return {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}[name]()
 
 
-def _categorical_steps(recipe: PrepRecipe, encoding: str) -> list[tuple[str, Any]]:
+# a many-level text column's ordinal codes go to a native-categorical model (LightGBM,
+# HistGradientBoosting) as categories when it has at most this many levels; above it (near-ID
+# columns) categorical splits overfit and the codes stay plain numbers. HistGradientBoosting's
+# own limit is 255 bins minus the missing one.
+NATIVE_CATEGORICAL_MAX_LEVELS = 250
+
+
+def _categorical_steps(recipe: PrepRecipe, encoding: str, native: bool = False) -> list[tuple[str, Any]]:
     from sklearn.impute import SimpleImputer
     from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
@@ -72,15 +79,21 @@ def _categorical_steps(recipe: PrepRecipe, encoding: str) -> list[tuple[str, Any
         steps.append(("encode", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)))
     else:
         steps.append(("encode", FrequencyEncoder()))
+    if native and encoding == "ordinal":
+        return steps  # category codes for a model that splits on categories: scaling would break them
     if recipe.scaling != "none":  # codes and shares are numbers: scale them like numeric columns
         steps.append(("scale", _scaler(recipe.scaling)))
     return steps
 
 
-def build_preprocessor(recipe: PrepRecipe, X_train: pd.DataFrame, task: str, seed: int = 0):
+def build_preprocessor(recipe: PrepRecipe, X_train: pd.DataFrame, task: str, seed: int = 0,
+                       native_categorical: bool = False):
     """Unfitted Pipeline (column transformer + optional feature selection) for ``recipe`` on X_train's columns.
 
     Only the column names and roles are read from ``X_train``; nothing is fitted here.
+    ``native_categorical``: the model splits on categories itself (LightGBM, HistGradientBoosting),
+    so many-level text encoded ``ordinal`` keeps its unscaled codes; :func:`native_categorical_mask`
+    then says which prepared columns they are.
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
@@ -114,7 +127,8 @@ def build_preprocessor(recipe: PrepRecipe, X_train: pd.DataFrame, task: str, see
     if plan["categorical"]:
         branches.append(("categorical", Pipeline(_categorical_steps(recipe, recipe.encoding)), plan["categorical"]))
     if plan["high_cardinality"]:
-        branches.append(("high_cardinality", Pipeline(_categorical_steps(recipe, recipe.high_cardinality_encoding)),
+        branches.append(("high_cardinality", Pipeline(_categorical_steps(recipe, recipe.high_cardinality_encoding,
+                                                                       native=native_categorical)),
                          plan["high_cardinality"]))
     if plan["datetime"]:
         steps = [("parts", DatetimeParts(parts=tuple(recipe.datetime_parts))),
@@ -134,6 +148,33 @@ def build_preprocessor(recipe: PrepRecipe, X_train: pd.DataFrame, task: str, see
         steps.append(("select", FeatureSelector(method=recipe.feature_selection, n_features=recipe.n_features,
                                                 task=task, random_state=seed)))
     return Pipeline(steps)
+
+
+def native_categorical_mask(fitted_preprocessor) -> "np.ndarray | None":
+    """Which prepared columns are category codes a native-categorical model should split on as categories.
+
+    They are the many-level text columns encoded ``ordinal`` without scaling (see
+    ``build_preprocessor(native_categorical=True)``) that have at most
+    ``NATIVE_CATEGORICAL_MAX_LEVELS`` levels. None when there are none, or when a feature selection
+    step reorders the columns.
+    """
+    from sklearn.preprocessing import OrdinalEncoder
+
+    columns, select = _columns_step(fitted_preprocessor)
+    if select is not None:
+        return None
+    where = getattr(columns, "output_indices_", {}).get("high_cardinality")
+    if where is None or where.stop <= where.start:
+        return None
+    branch = columns.named_transformers_["high_cardinality"]
+    encoder = branch.named_steps.get("encode")
+    if not isinstance(encoder, OrdinalEncoder) or "scale" in branch.named_steps:
+        return None
+    n_out = max(s.stop for s in columns.output_indices_.values())
+    mask = np.zeros(n_out, dtype=bool)
+    for k, levels in zip(range(where.start, where.stop), encoder.categories_):
+        mask[k] = len(levels) <= NATIVE_CATEGORICAL_MAX_LEVELS
+    return mask if mask.any() else None
 
 
 def _columns_step(fitted):

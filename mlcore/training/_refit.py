@@ -31,7 +31,7 @@ def refit_on_train_and_validation(spec: "AlgorithmSpec", params: dict[str, Any],
     import pandas as pd
     from sklearn.pipeline import Pipeline
 
-    from mlcore.prep import balanced_sample_weight, build_preprocessor, outlier_row_mask
+    from mlcore.prep import balanced_sample_weight, build_preprocessor, native_categorical_mask, outlier_row_mask
     from mlcore.training.monitor import fit_monitored
 
     ctx.check_cancelled()
@@ -58,7 +58,8 @@ def refit_on_train_and_validation(spec: "AlgorithmSpec", params: dict[str, Any],
                   f"train+validation ({len(X_fit)} rows) with {rounds} rounds ({int(best)} x {ratio:.3f})")
     else:
         scheme = f"refitted on train+validation ({len(X_fit)} rows) with the same settings"
-    prep = build_preprocessor(recipe, X_fit, task, seed=config.seed)
+    native = spec.abilities.native_categorical
+    prep = build_preprocessor(recipe, X_fit, task, seed=config.seed, native_categorical=native)
     Xt = prep.fit_transform(X_fit, y_fit)
     ctx.check_cancelled()
     sample_weight = None
@@ -68,7 +69,8 @@ def refit_on_train_and_validation(spec: "AlgorithmSpec", params: dict[str, Any],
         else:
             sample_weight = balanced_sample_weight(y_fit)
     fit = fit_monitored(spec, params, Xt, y_fit, None, None, _Quiet(ctx), early_stopping=False,
-                        seed=config.seed, sample_weight=sample_weight)
+                        seed=config.seed, sample_weight=sample_weight, n_jobs=config.n_jobs,
+                        categorical=native_categorical_mask(prep) if native else None)
     info = {"scheme": scheme, "rows": int(len(X_fit)), "rounds": params.get(rounds_name) if scaled else None,
             "fit_seconds": round(float(fit.summary.get("fit_seconds", 0.0)), 4)}
     ctx.log(scheme)

@@ -93,6 +93,23 @@ def _resolve(spec: Any, params: dict | None, seed: int, n_jobs: int | None) -> t
     return est, ("classification" if is_classifier(est) else "regression"), accepts
 
 
+def use_native_categorical(est: Any, family: str, mask: Any) -> int:
+    """Tell a LightGBM or HistGradientBoosting estimator which columns are category codes; how many."""
+    if mask is None or family not in ("lightgbm", "hist_gradient_boosting"):
+        return 0
+    import numpy as np
+
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return 0
+    if family == "lightgbm":
+        # the alias (not "categorical_feature") keeps LightGBM from warning that the parameter is ignored
+        est.set_params(categorical_column=[int(i) for i in np.flatnonzero(mask)])
+    else:
+        est.set_params(categorical_features=mask)
+    return int(mask.sum())
+
+
 def _threads(est: Any, n_jobs: int | None) -> int | None:
     """The thread count of the fit (an OpenMP-only estimator such as HGB: what the monitor allowed)."""
     if _family(est) == "hist_gradient_boosting":
@@ -122,10 +139,13 @@ def fit_monitored(
     seed: int = 0,
     sample_weight: Any = None,
     n_jobs: int | None = None,
+    categorical: Any = None,
 ) -> MonitoredFit:
     """Fit ``spec`` (a catalog entry, or an unfitted estimator) on training rows with live curves.
 
     ``n_jobs`` (catalog entries only): threads of the fit; None uses every usable core.
+    ``categorical``: a boolean mask of the columns holding category codes (see
+    ``mlcore.prep.native_categorical_mask``); LightGBM and HistGradientBoosting split them as categories.
 
     Raises JobCancelled (with ``partial_history``/``partial_summary``) when ``ctx`` is cancelled.
     """
@@ -153,6 +173,7 @@ def fit_monitored(
     if sample_weight is not None and not sw_ok:
         ctx.log("this algorithm does not accept sample weights; they are ignored")
     family = _family(est)
+    categorical_columns = use_native_categorical(est, family, categorical)
     loss_name, metric_name = names_for(task)
     t0 = time.perf_counter()
 
@@ -208,6 +229,7 @@ def fit_monitored(
         "train_rows": int(len(data.y)),
         "validation_rows": int(len(data.y_val)) if data.has_val else 0,
         "n_jobs": _threads(est, n_jobs),
+        "categorical_columns": categorical_columns,
     }
     ctx.progress(1.0, f"{mode.replace('_', ' ')} done in {fit_seconds:.1f} s")
     return MonitoredFit(estimator=fitted, history=list(rec.history), mode=mode, summary=summary)

@@ -61,7 +61,8 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
 
     from mlcore.deployment.schema import build_schema
     from mlcore.models import detect_task, get_algorithm, validate_target
-    from mlcore.prep import balanced_sample_weight, build_preprocessor, outlier_row_mask, selected_features, split_frame
+    from mlcore.prep import (balanced_sample_weight, build_preprocessor, native_categorical_mask, outlier_row_mask,
+                             selected_features, split_frame)
     from mlcore.training.monitor import fit_monitored
 
     ctx = ctx or JobContext()
@@ -99,9 +100,11 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
 
     ctx.progress(0.05, "preparing features")
     t0 = time.perf_counter()
-    prep = build_preprocessor(recipe, X_train, task, seed=config.seed)
+    native = spec.abilities.native_categorical
+    prep = build_preprocessor(recipe, X_train, task, seed=config.seed, native_categorical=native)
     Xt_train = prep.fit_transform(X_train, y_train)
     Xt_val = prep.transform(X_val)
+    categorical = native_categorical_mask(prep) if native else None
     prep_seconds = time.perf_counter() - t0
     ctx.check_cancelled()
 
@@ -118,7 +121,8 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
 
     fit = fit_monitored(spec, params, Xt_train, y_train, Xt_val, y_val, ctx.sub(0.1, 0.8),
                         early_stopping=config.early_stopping, patience=int(config.early_stopping_patience),
-                        seed=config.seed, sample_weight=sample_weight, n_jobs=config.n_jobs)
+                        seed=config.seed, sample_weight=sample_weight, n_jobs=config.n_jobs,
+                        categorical=categorical)
     pipeline = Pipeline([("prep", prep), ("model", fit.estimator)])
 
     ctx.progress(0.82, "evaluating on the validation rows")

@@ -16,10 +16,32 @@ import numpy as np
 from mlcore.tuning._metrics import classification_scores, higher_is_better, regression_scores
 
 
+def _binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """ROC-AUC as the Mann-Whitney statistic (ties count half), as sklearn's roc_auc_score gives it."""
+    from scipy.stats import rankdata
+
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
 def score_predictions(pred: np.ndarray, y: np.ndarray, task: str, metric: str) -> float:
-    """``metric`` of predictions (probabilities over encoded classes 0..K-1, or values) against ``y``."""
+    """``metric`` of predictions (probabilities over encoded classes 0..K-1, or values) against ``y``.
+
+    Ensemble selection calls this hundreds of times inside the budget, so the common metrics
+    (R², binary ROC-AUC) are computed directly rather than through every metric of the task.
+    """
     if task == "regression":
+        if metric == "r2":
+            y = np.asarray(y, dtype=float)
+            total = float(np.sum((y - y.mean()) ** 2))
+            return 1.0 - float(np.sum((y - pred) ** 2)) / total if total > 0 else math.nan
         return regression_scores(y, pred)[metric]
+    if metric == "roc_auc" and pred.shape[1] == 2:
+        return _binary_auc(np.asarray(y) == 1, pred[:, 1])
     classes = np.arange(pred.shape[1])
     from mlcore.tuning._metrics import _confusion_scores
 
@@ -40,13 +62,20 @@ def fold_score_stats(pred: np.ndarray, y: np.ndarray, bounds: list[tuple[int, in
 
 
 def caruana(preds: list[np.ndarray], y: np.ndarray, task: str, metric: str, rounds: int = 40,
-            ) -> tuple[dict[int, int], float]:
-    """Greedy forward selection with replacement (Caruana et al., 2004): {candidate: picks}, score."""
+            deadline: float | None = None) -> tuple[dict[int, int], float]:
+    """Greedy forward selection with replacement (Caruana et al., 2004): {candidate: picks}, score.
+
+    ``deadline`` (a ``time.perf_counter()`` value): stop adding members once it has passed.
+    """
+    import time
+
     sign = 1.0 if higher_is_better(metric) else -1.0
     picks: dict[int, int] = {}
     total = np.zeros_like(preds[0])
     best_score, best_picks = -math.inf, {}
     for r in range(1, rounds + 1):
+        if deadline is not None and r > 2 and time.perf_counter() > deadline:
+            break
         scores = [sign * score_predictions((total + p) / r, y, task, metric) for p in preds]
         scores = [s if s == s else -math.inf for s in scores]
         j = int(np.argmax(scores))

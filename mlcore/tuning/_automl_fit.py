@@ -45,23 +45,6 @@ class Fold:
     categorical: np.ndarray | None = None  # tree columns holding ordinal codes of many-level text
 
 
-def categorical_mask(prep: Any, X: np.ndarray) -> np.ndarray | None:
-    """Which prepared columns are ordinal codes of many-level text (HistGradientBoosting splits them natively)."""
-    if "select" in getattr(prep, "named_steps", {}):
-        return None
-    columns = prep.named_steps["columns"]
-    where = getattr(columns, "output_indices_", {}).get("high_cardinality")
-    if where is None or where.stop <= where.start:
-        return None
-    encoder = columns.named_transformers_["high_cardinality"].named_steps.get("encode")
-    if type(encoder).__name__ != "OrdinalEncoder":
-        return None
-    mask = np.zeros(X.shape[1], dtype=bool)
-    for k, levels in zip(range(where.start, where.stop), encoder.categories_):
-        mask[k] = len(levels) < 250  # HistGradientBoosting's limit on the levels of one feature
-    return mask if mask.any() else None
-
-
 @dataclass
 class CandidateFit:
     models: list[Any]
@@ -217,8 +200,11 @@ def fit_candidate(family: str, config: dict[str, Any], folds: list[Fold], task: 
                 es = np.searchsorted(sub, es)
             X, y = X[sub], y[sub]
         est = build_estimator(family, config, task, seed + i, n_jobs, n_classes)
-        if family == "hist_gradient_boosting" and fold.categorical is not None:
-            est.set_params(categorical_features=fold.categorical)
+        if fold.categorical is not None:  # many-level text split as categories, as FLAML and AutoGluon do
+            if family == "hist_gradient_boosting":
+                est.set_params(categorical_features=fold.categorical)
+            elif family == "lightgbm":
+                est.set_params(categorical_column=[int(k) for k in np.flatnonzero(fold.categorical)])
         t0 = time.perf_counter()
         if family in BOOSTERS:
             est, n = _fit_booster(family, est, X, y, es, ctx, deadline)

@@ -27,8 +27,7 @@ from mlcore import vocab
 from mlcore.errors import DataValidationError, JobCancelled, MLWorkbenchError
 from mlcore.jobs import JobContext
 from mlcore.tuning._automl_ensemble import build_voting, caruana, fold_score_stats, score_predictions
-from mlcore.tuning._automl_fit import (PREP_OF, CandidateFit, Fold, OutOfTime, categorical_mask, early_stopping_rows,
-                                      fit_candidate)
+from mlcore.tuning._automl_fit import PREP_OF, CandidateFit, Fold, OutOfTime, early_stopping_rows, fit_candidate
 from mlcore.tuning._automl_space import FAMILY_LABELS, SPACES, describe, neighbour, portfolio
 
 __all__ = ["AutoMLResult", "LeaderboardRow", "run_automl", "default_metric", "FAMILIES"]
@@ -230,7 +229,7 @@ def _make_folds(X: Any, y: np.ndarray, task: str, seed: int, ctx: JobContext) ->
 
 def _prepare_folds(search: _Search, recipe: Any, families: set[str]) -> None:
     """Fit each fold's preparations on its training rows only and prepare its matrices once."""
-    from mlcore.prep import PrepRecipe, build_preprocessor
+    from mlcore.prep import PrepRecipe, build_preprocessor, native_categorical_mask
     from mlcore.tuning._cv import take
 
     kinds = {PREP_OF.get(f, "tree") for f in families}
@@ -255,7 +254,7 @@ def _prepare_folds(search: _Search, recipe: Any, families: set[str]) -> None:
             fold.X_train[kind] = np.asarray(prep.transform(X_tr), dtype=dtype)
             fold.X_valid[kind] = np.asarray(prep.transform(X_va), dtype=dtype)
         if "tree" in fold.preps:
-            fold.categorical = categorical_mask(fold.preps["tree"], fold.X_train["tree"])
+            fold.categorical = native_categorical_mask(fold.preps["tree"])
         fold.y_train, fold.y_valid = y[fold.train], y[fold.valid]
         fold.es_rows = early_stopping_rows(fold.y_train, search.task, search.seed + i)
         del X_tr, X_va
@@ -312,8 +311,10 @@ def _search(search: _Search, families: set[str], deadline: float, max_trials: in
         if search.fits and family in UNSTOPPABLE and _cost_estimate(search, family) > (deadline - now):
             continue  # would overrun and cannot be stopped mid-fit
         sample = np.sort(order[:sample_size]) if sample_size < n_train else None
-        # the first candidate always gets a chance, even on a budget too short for it
-        limit = deadline if search.fits else max(deadline, now + 0.25 * search.budget + 1.0)
+        # the first candidate always gets a chance, even on a budget too short for it, but never past the
+        # promised end (the budget's own end, before the ensemble and whatever follows it)
+        limit = deadline if search.fits else max(deadline, min(now + 0.25 * search.budget + 1.0,
+                                                               search.t0 + search.budget))
         try:
             search.run_trial(family, config, limit, sample)
         except OutOfTime:
@@ -338,11 +339,11 @@ def _finish(search: _Search, folds_used: list[Fold], classes: np.ndarray, featur
         preds = [search.fits[t].oof for t in ranked]
         t_one = time.perf_counter()
         score_predictions(preds[0], search.y_oof, search.task, search.metric)
-        per_score = max(1e-4, time.perf_counter() - t_one)
-        room = ensemble_deadline - time.perf_counter()
-        rounds = int(min(40, room / (per_score * len(preds) * 1.3)))
-        if rounds >= 2:
-            chosen, score = caruana(preds, search.y_oof, search.task, search.metric, rounds)
+        per_round = max(1e-4, time.perf_counter() - t_one) * len(preds)
+        if per_round * 2 < ensemble_deadline - time.perf_counter():
+            # the deadline is checked every round: a slow metric or a busy machine ends the selection early
+            chosen, score = caruana(preds, search.y_oof, search.task, search.metric, 40,
+                                    deadline=ensemble_deadline - per_round)
             if search.sign * score > search.sign * best_score + 1e-9 and len(chosen) > 1:
                 picks = {ranked[j]: n for j, n in chosen.items()}
                 final_score = score

@@ -90,19 +90,33 @@ def test_the_model_is_one_estimator_that_round_trips(small, tmp_path):
     assert report["max_proba_diff"] < 1e-3
 
 
-def test_regression_default_metric_is_r2_and_hgb_members_refuse_onnx_clearly(tmp_path):
+def test_regression_default_metric_is_r2_and_hgb_members_export_to_onnx(tmp_path):
     from sklearn.datasets import load_diabetes
 
     from mlcore.deployment.onnx_export import export_onnx
-    from mlcore.errors import ConfigError
 
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     result = run_automl(X.iloc[:200], y.iloc[:200], None, time_budget=60, seed=0,
                         families=["hist_gradient_boosting"], max_trials=1)
     assert result.task == "regression" and result.metric == "r2"
     assert result.model.predict(X.iloc[:3]).shape == (3,)
-    with pytest.raises(ConfigError, match="ONNX export is not possible"):
+    report = export_onnx(result.model, X.iloc[:20], tmp_path / "m.onnx", task="regression")
+    # float32 graph vs float64 scikit-learn: a tree split may flip on a value near it, nothing more
+    assert report["max_abs_diff"] < 0.01 * float(np.abs(y).max())
+
+
+def test_hgb_members_splitting_on_categories_refuse_onnx_naming_the_member(tmp_path):
+    from mlcore.deployment.onnx_export import export_onnx
+    from mlcore.errors import ConfigError
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"shop": [f"s{k}" for k in rng.integers(0, 30, 300)], "x": rng.normal(size=300)})
+    y = X["x"] + X["shop"].str[1:].astype(int) % 3
+    result = run_automl(X, y, "regression", time_budget=60, seed=0, families=["hist_gradient_boosting"],
+                        max_trials=1)
+    with pytest.raises(ConfigError, match=r"HistGradientBoosting model\(s\) 't0_f0 > model'.*split on text categories"):
         export_onnx(result.model, X.iloc[:20], tmp_path / "m.onnx", task="regression")
+    assert not (tmp_path / "m.onnx").exists()
 
 
 def test_sdk_model_selector_auto_sets_the_best_model(small):
