@@ -94,6 +94,11 @@ def main() -> None:
     ap.add_argument("--fit-fraction", type=float, default=0.125, help="rows of the in-memory comparison")
     ap.add_argument("--folder", help="where to write the data (default: a temporary folder)")
     args = ap.parse_args()
+    import signal
+    import sys
+
+    # a timeout's SIGTERM still removes the temporary folder (gigabytes of Parquet)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     from dask.utils import parse_bytes
 
@@ -122,7 +127,7 @@ def main() -> None:
                                          chunk_rows=500_000)
                 t_import = time.perf_counter() - t0
             print(f"partitioned import: {info.rows:,} rows in {info.import_info['partitions']} parts, {t_import:.0f} s, "
-                  f"peak RSS of this process {gib(s.peaks[s.me.pid])}")
+                  f"peak RSS of this process {gib(s.peaks[s.me.pid])}", flush=True)
             (tmp / "big.parquet").unlink()
 
             def dask_run(dataset_id: str, label: str) -> tuple[float, float, dict[int, int], object]:
@@ -132,6 +137,8 @@ def main() -> None:
                                     "hyperparameters": params}, dask="local", dask_options=cluster)
                     t_train = time.perf_counter() - t0
                 train_peaks = s.workers()
+                print(f"  [{label}] trained in {t_train:.0f} s; peak RSS per worker: "
+                      f"{', '.join(f'{gib(v)} ({v / limit:.0%})' for v in train_peaks.values())}", flush=True)
                 version = ws.deploy(job.id, f"bench-{label}")
                 with RssSampler() as s:
                     t0 = time.perf_counter()
