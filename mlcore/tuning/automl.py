@@ -312,9 +312,9 @@ def _search(search: _Search, families: set[str], deadline: float, max_trials: in
             continue  # would overrun and cannot be stopped mid-fit
         sample = np.sort(order[:sample_size]) if sample_size < n_train else None
         # the first candidate always gets a chance, even on a budget too short for it, but never past the
-        # promised end (the budget's own end, before the ensemble and whatever follows it)
-        limit = deadline if search.fits else max(deadline, min(now + 0.25 * search.budget + 1.0,
-                                                               search.t0 + search.budget))
+        # promise (budget + 5 %, or + 2 s under 40 s), keeping half a second for what follows it
+        promise = search.t0 + search.budget + max(0.05 * search.budget, 2.0 if search.budget < 40 else 0.0)
+        limit = deadline if search.fits else max(deadline, min(now + 0.25 * search.budget + 1.0, promise - 0.5))
         try:
             search.run_trial(family, config, limit, sample)
         except OutOfTime:

@@ -25,10 +25,10 @@ def small():
 def test_the_time_budget_is_a_promise(small):
     X, y = small
     t0 = time.perf_counter()
-    result = run_automl(X, y, "classification", time_budget=4, seed=0)
+    result = run_automl(X, y, "classification", time_budget=8, seed=0)
     wall = time.perf_counter() - t0
-    assert wall <= 4 * 1.05 + 2.0  # the promise for budgets under 40 s, on a busy machine
-    assert result.seconds <= wall and result.time_budget == 4
+    assert wall <= 8 * 1.05 + 2.0  # the promise for budgets under 40 s, on a busy machine
+    assert result.seconds <= wall and result.time_budget == 8
     assert result.leaderboard and result.metric == "roc_auc"
     assert result.model.predict(X.iloc[:5]).tolist() == result.model.predict(X.iloc[:5]).tolist()
     assert set(result.model.predict(X)) <= {"malignant", "benign"}
