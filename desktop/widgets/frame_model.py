@@ -22,6 +22,25 @@ _Index = QModelIndex | QPersistentModelIndex
 MISSING_BRUSH = QBrush(QColor("#b0b0b0"))
 
 
+
+def header_value(orientation: Qt.Orientation, role: int, section: int, name: str | None, dtype: Any,
+                 highlight: str | None) -> Any:
+    """A data table's header: column names (the target marked, the dtype as tooltip) and row numbers.
+
+    ``name`` is None for a column past the table's end.
+    """
+    if orientation == Qt.Orientation.Horizontal:
+        if name is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{name} (target)" if name == highlight else name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{name} ({dtype})"
+        return None
+    if role == Qt.ItemDataRole.DisplayRole:
+        return str(section)
+    return None
+
 class DataFrameModel(QAbstractTableModel):
     """Lazy, read-only table model; ``set_frame`` swaps the data."""
 
@@ -77,18 +96,10 @@ class DataFrameModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
-            if section >= self._frame.shape[1]:
-                return None
-            name = str(self._frame.columns[section])
-            if role == Qt.ItemDataRole.DisplayRole:
-                return f"{name} (target)" if name == self._highlight else name
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{name} ({self._frame.dtypes.iloc[section]})"
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(section)
-        return None
+        if orientation == Qt.Orientation.Horizontal and section < self._frame.shape[1]:
+            return header_value(orientation, role, section, str(self._frame.columns[section]),
+                                self._frame.dtypes.iloc[section], self._highlight)
+        return header_value(orientation, role, section, None, None, self._highlight)
 
     def value(self, row: int, column: int) -> Any:
         """The raw value at (row, column)."""

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
-from desktop.widgets.frame_model import MISSING_BRUSH, format_value, is_missing
+from desktop.widgets.frame_model import MISSING_BRUSH, format_value, header_value, is_missing
 
 BLOCK_ROWS = 64  # cells are formatted a block at a time: a screenful is one or two blocks per column
 MAX_BLOCKS = 1024
@@ -260,18 +260,10 @@ class PagesModel(QAbstractTableModel):
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._columns) - 1)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
-            if section >= len(self._columns):
-                return None
-            name = self._columns[section]
-            if role == Qt.ItemDataRole.DisplayRole:
-                return f"{name} (target)" if name == self._highlight else name
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{name} ({self._dtypes[section]})"
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(section)
-        return None
+        if orientation == Qt.Orientation.Horizontal and section < len(self._columns):
+            return header_value(orientation, role, section, self._columns[section], self._dtypes[section],
+                                self._highlight)
+        return header_value(orientation, role, section, None, None, self._highlight)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Qt asks for a dozen roles per painted cell: the unused ones return before anything else

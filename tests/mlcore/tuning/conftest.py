@@ -28,3 +28,12 @@ def diabetes():
 
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     return X, y
+
+
+@pytest.fixture
+def dataset(workspace, cancer, tmp_path):
+    """240 breast-cancer rows (8 features, a text target) imported into the test's workspace as 'cancer'."""
+    X, y = cancer
+    path = tmp_path / "cancer.csv"
+    X.iloc[:, :8].assign(diagnosis=y.map({0: "malignant", 1: "benign"})).to_csv(path, index=False)
+    return workspace.import_dataset(path, name="cancer", target="diagnosis")

@@ -13,14 +13,6 @@ from mlcore.jobs import RecordingContext
 COLD_START = 5.0
 
 
-@pytest.fixture
-def dataset(workspace, cancer, tmp_path):
-    X, y = cancer
-    path = tmp_path / "cancer.csv"
-    X.iloc[:, :8].assign(diagnosis=y.map({0: "malignant", 1: "benign"})).to_csv(path, index=False)
-    return workspace.import_dataset(path, name="cancer", target="diagnosis")
-
-
 def test_automl_job_deploys_evaluates_and_keeps_its_budget(workspace, dataset):
     ctx = RecordingContext()
     job = workspace.automl(dataset.id, time_budget=10, seed=1, ctx=ctx)

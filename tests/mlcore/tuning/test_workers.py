@@ -14,14 +14,6 @@ from mlcore.errors import ConflictError, JobCancelled, NotFoundError
 from mlcore.jobs import RecordingContext
 
 
-@pytest.fixture
-def dataset(workspace, cancer, tmp_path):
-    X, y = cancer
-    path = tmp_path / "cancer.csv"
-    X.iloc[:, :8].assign(diagnosis=y.map({0: "malignant", 1: "benign"})).to_csv(path, index=False)
-    return workspace.import_dataset(path, name="cancer", target="diagnosis")
-
-
 class WaitForWorker(RecordingContext):
     """Holds the tuning process's own trial (its progress, on the tuning thread, not the trial feed's)
     until a trial of another worker has been reported, so every test sees more than one worker however

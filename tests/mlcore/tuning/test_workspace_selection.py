@@ -9,14 +9,6 @@ from mlcore.errors import JobCancelled
 from mlcore.jobs import RecordingContext
 
 
-@pytest.fixture
-def dataset(workspace, cancer, tmp_path):
-    X, y = cancer
-    path = tmp_path / "cancer.csv"
-    X.iloc[:, :8].assign(diagnosis=y.map({0: "malignant", 1: "benign"})).to_csv(path, index=False)
-    return workspace.import_dataset(path, name="cancer", target="diagnosis")
-
-
 @pytest.mark.usefixtures("on_each_db")  # SQLite and PostgreSQL
 def test_compare_is_recorded_as_a_job_in_the_seed_shape(workspace, dataset):
     ctx = RecordingContext()
