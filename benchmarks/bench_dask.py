@@ -114,6 +114,8 @@ def main() -> None:
           f"{args.workers} workers x {gib(limit)} limit, 1 thread each; {os.cpu_count()} cores, "
           f"{gib(psutil.virtual_memory().total)} RAM")
     print(f"load average at start: {os.getloadavg()}")
+    if args.folder:
+        Path(args.folder).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()
