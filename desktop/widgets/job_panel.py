@@ -63,6 +63,15 @@ def start_and_cancel(start_text: str, on_start: Callable[[], Any],
     return start, cancel
 
 
+def button_row(start: QPushButton, cancel: QPushButton) -> QHBoxLayout:
+    """A job view's Start (stretched) and Cancel buttons side by side, under its form."""
+    row = QHBoxLayout()
+    row.setContentsMargins(8, 4, 8, 4)
+    row.addWidget(start, 1)
+    row.addWidget(cancel)
+    return row
+
+
 def job_progress_bar() -> QProgressBar:
     """A progress bar in thousandths, the resolution of JobContext fractions as shown."""
     bar = QProgressBar()

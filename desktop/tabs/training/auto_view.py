@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
@@ -17,7 +17,7 @@ from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice
 from desktop.tabs.training.job_view import JobViewMixin
 from desktop.tabs.training.trial_tables import _Table
 from desktop.widgets.job_panel import (form_beside_results, job_progress_bar, progress_over_results,
-                                       start_and_cancel)
+                                       start_and_cancel, button_row)
 from desktop.workers import JobWorker
 from mlcore import vocab
 
@@ -139,10 +139,7 @@ class AutoView(JobViewMixin, QWidget):
         hint.setObjectName("hint")
         form.addRow(hint)
         self.start_button, self.cancel_button = start_and_cancel("Start AutoML", self.start_auto, self.cancel_auto)
-        self._buttons = QHBoxLayout()
-        self._buttons.setContentsMargins(8, 4, 8, 4)
-        self._buttons.addWidget(self.start_button, 1)
-        self._buttons.addWidget(self.cancel_button)
+        self._buttons = button_row(self.start_button, self.cancel_button)
         return box
 
     def _build_results(self) -> QWidget:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from mlcore import vocab
 from desktop.tabs.training.job_view import JobViewMixin
-from desktop.widgets.job_panel import job_progress_bar, progress_over_results, start_and_cancel
+from desktop.widgets.job_panel import button_row, job_progress_bar, progress_over_results, start_and_cancel
 from desktop.plots.bar_chart_cv import CVBarChart
 from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is_better
@@ -94,10 +94,7 @@ class CompareView(JobViewMixin, QWidget):
 
         self.start_button, self.cancel_button = start_and_cancel("Start comparison", self.start_compare,
                                                                  self.cancel_compare)
-        self._buttons = QHBoxLayout()
-        self._buttons.setContentsMargins(8, 4, 8, 4)
-        self._buttons.addWidget(self.start_button, 1)
-        self._buttons.addWidget(self.cancel_button)
+        self._buttons = button_row(self.start_button, self.cancel_button)
         return box
 
     def _build_results(self) -> QWidget:

@@ -8,12 +8,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton,
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from desktop.widgets.job_panel import (form_beside_results, job_progress_bar, progress_over_results,
-                                       start_and_cancel)
+                                       start_and_cancel, button_row)
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.job_list import JobTable, job_summary
@@ -127,10 +127,7 @@ class TrainView(QWidget):
 
         self.start_button, self.cancel_button = start_and_cancel("Start training", self.start_training,
                                                                  self.cancel_training)
-        self._buttons = QHBoxLayout()
-        self._buttons.setContentsMargins(8, 4, 8, 4)
-        self._buttons.addWidget(self.start_button, 1)
-        self._buttons.addWidget(self.cancel_button)
+        self._buttons = button_row(self.start_button, self.cancel_button)
 
         panel = QWidget()
         layout = QVBoxLayout(panel)

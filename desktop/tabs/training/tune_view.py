@@ -6,13 +6,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QPushButton,
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from desktop.tabs.training.job_view import JobViewMixin
 from desktop.widgets.job_panel import (form_beside_results, job_progress_bar, progress_over_results,
-                                       start_and_cancel)
+                                       start_and_cancel, button_row)
 from desktop.plots import LivePlot
 from desktop.services import Services
 from desktop.tabs.training.data_choice import TASK_METRICS, DataChoice, lower_is_better
@@ -124,10 +124,7 @@ class TuneView(JobViewMixin, QWidget):
         form.addRow("Workers", self.workers_spin)
 
         self.start_button, self.cancel_button = start_and_cancel("Start tuning", self.start_tune, self.cancel_tune)
-        self._buttons = QHBoxLayout()
-        self._buttons.setContentsMargins(8, 4, 8, 4)
-        self._buttons.addWidget(self.start_button, 1)
-        self._buttons.addWidget(self.cancel_button)
+        self._buttons = button_row(self.start_button, self.cancel_button)
         return box
 
     def _build_results(self) -> QWidget:
