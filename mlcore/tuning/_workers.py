@@ -5,7 +5,9 @@ Optuna couples workers only through the storage (Optuna's own distribution model
 they share lives there as study user attributes, written once by the process that creates the
 study before any worker starts: the whole study's trial cap (``trials_cap``: a trial numbered at or
 past it is not run), its deadline (``deadline``, seconds since the epoch) and the tune job it belongs
-to (``job_id``). ``workers_stop`` is set when the study must end (cancelled or finished); a worker
+to (``job_id``). ``no_new_trials`` is set when the tuning process's own search has ended (a trial
+a worker starts after it is not run, so none can finish after the job read the study's last trials);
+``workers_stop`` is set when the study must end (cancelled or finished); a worker
 polls it at most once a second between folds, so a worker on another machine stops too.
 """
 
@@ -26,6 +28,8 @@ CAP_KEY = "trials_cap"
 DEADLINE_KEY = "deadline"
 JOB_KEY = "job_id"
 STOP_KEY = "workers_stop"
+CLOSED_KEY = "no_new_trials"  # set by the tuning process once its own search ended: a worker's trial
+# started after it is not run (one started before is waited for and counted)
 WORKER_ATTR = "worker"
 BEYOND_ATTR = "beyond_budget"  # a trial asked for after the cap was reached: never run, never reported
 FINISHED = ("COMPLETE", "PRUNED", "FAIL")

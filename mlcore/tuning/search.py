@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from mlcore.tuning._metrics import higher_is_better, is_better, resolve_metric
 from mlcore.tuning._rows import RowPolicy, class_weight_note, fit_model, outlier_note
 from mlcore.tuning._space import default_trial, grid_space, searchable, suggest
 from mlcore.tuning._study import data_fingerprint, open_study
-from mlcore.tuning._workers import (BEYOND_ATTR, CAP_KEY, DEADLINE_KEY, JOB_KEY, STOP_KEY, WORKER_ATTR,
+from mlcore.tuning._workers import (BEYOND_ATTR, CAP_KEY, CLOSED_KEY, DEADLINE_KEY, JOB_KEY, STOP_KEY, WORKER_ATTR,
                                     StudyStopContext, TrialFeed, WorkerPool, trial_record)
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class _Search:
         # this process reports its own trials (not when a TrialFeed reports every worker's)
         self.worker, self.cap, self.report = worker, cap, report
         self.finished = lambda: len(self.records)  # trials done so far (a shared study: by every worker)
+        self.closed: Callable[[], bool] = lambda: False  # a joined worker: the tuning process takes no more
 
     def fraction(self, trials_done: float) -> float:
         """Progress: by trials when their number is known, else by the time budget."""
@@ -121,7 +123,7 @@ class _Search:
 
         if self.worker is not None:
             trial.set_user_attr(WORKER_ATTR, self.worker)
-            if self.cap is not None and trial.number >= self.cap:  # the study's budget is spent
+            if (self.cap is not None and trial.number >= self.cap) or self.closed():  # the study's budget is spent
                 trial.set_user_attr(BEYOND_ATTR, True)
                 trial.study.stop()
                 return math.nan
@@ -306,6 +308,7 @@ def tune(
         t_start = time.perf_counter()  # what is left of the study's time counts from now
         # Optuna keeps no public handle on a study's storage and id
         ctx = StudyStopContext(ctx, study._storage, study._study_id, parent_pid=parent_pid)
+        closed = _closed_flag(study)
     else:
         if shared:  # before any worker starts: the study's budget, owner and a clear stop flag
             # a study continued by name keeps its trials: this run's budget comes on top of them
@@ -315,6 +318,7 @@ def tune(
             study.set_user_attr(DEADLINE_KEY, None if timeout is None else time.time() + float(timeout))
             study.set_user_attr(JOB_KEY, (study_attrs or {}).get(JOB_KEY))
             study.set_user_attr(STOP_KEY, None)
+            study.set_user_attr(CLOSED_KEY, None)
         for fixed in enqueued:  # once per study, whoever comes first
             study.enqueue_trial(fixed, skip_if_exists=shared)
     # the budget counts from the start of tune() and includes the refit (and, with a margin, the
@@ -323,6 +327,8 @@ def tune(
     budget.started = t_start
     search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted, budget,
                      worker=worker, cap=cap if shared else None, report=not (shared and join_as is None))
+    if join_as is not None:
+        search.closed = closed
     if shared and join_as is None:
         feed = TrialFeed(storage, name, spec.params_from_search, metric, ctx, cap, first=first)
         feed.start()
@@ -370,6 +376,8 @@ def tune(
             study.optimize(search.objective, n_trials=None if shared else total, timeout=timeout,
                            callbacks=[search.callback], gc_after_trial=False, show_progress_bar=False)
         if shared and join_as is None:
+            # from here no worker starts a trial, so the trials running now are the last ones to read
+            study.set_user_attr(CLOSED_KEY, time.time())
             pool.wait(ctx, feed.done)  # the others finish the trials they hold; their last is within the cap
             _wait_for_running(feed, ctx, study.user_attrs.get(DEADLINE_KEY))  # workers that joined by hand
     except JobCancelled as exc:
@@ -460,6 +468,20 @@ def _wait_for_shared_study(storage: str, name: str, ctx: JobContext, limit: floa
         time.sleep(0.5)
 
 
+def _closed_flag(study: Any) -> Callable[[], bool]:
+    """Whether the tuning process has closed ``study`` to new trials (one storage read per call)."""
+    storage, study_id = study._storage, study._study_id  # Optuna keeps no public handle on them
+
+    def closed() -> bool:
+        try:
+            attrs = storage.get_study_user_attrs(study_id)
+        except Exception:  # noqa: BLE001 - a busy storage: the trial runs, the tuning process waits for it
+            return False
+        return bool(attrs.get(CLOSED_KEY) or attrs.get(STOP_KEY))
+
+    return closed
+
+
 def _join_budget(study: Any, name: str) -> tuple[int | None, float | None]:
     """A joined worker's share of the study: its trial cap and the seconds left to its deadline."""
     from mlcore.errors import ConflictError
@@ -468,7 +490,7 @@ def _join_budget(study: Any, name: str) -> tuple[int | None, float | None]:
     if CAP_KEY not in attrs:
         raise ConflictError(f"Optuna study {name!r} was not started for workers (start it with "
                             f"`mlcore tune --workers N`); nothing to join")
-    if attrs.get(STOP_KEY):  # it ended while this worker started: nothing left to do
+    if attrs.get(STOP_KEY) or attrs.get(CLOSED_KEY):  # it ended while this worker started: nothing left to do
         return 0, 0.0
     deadline = attrs.get(DEADLINE_KEY)
     return attrs.get(CAP_KEY), None if deadline is None else max(0.0, float(deadline) - time.time())

@@ -202,9 +202,22 @@ def test_the_timeout_is_for_the_whole_study_a_late_worker_gets_what_is_left(line
     assert all(t.datetime_start.timestamp() < deadline for t in study.get_trials() if t.user_attrs.get("worker") == 1)
     whole = out["r"].trials
     assert {t["worker"] for t in whole} == {0, 1}
-    # the tuning process reads the study once the trials it saw running have ended; a trial the other
-    # worker started after that read (at most one) is left out of the job and said so
+    # once its own search ends the tuning process closes the study to new trials, then waits for the
+    # trials running then: every trial the other worker ran is in the job
     missed = [t for t in joined.trials if t["number"] not in {w["number"] for w in whole}]
-    assert len(missed) <= 1
-    if missed:
-        assert any("were left out" in n for n in out["r"].notes) or missed[0]["error"].startswith("stopped")
+    assert missed == []
+
+
+def test_a_study_whose_tuning_process_has_read_its_last_trials_takes_no_new_ones(linear_cls, tmp_path):
+    from mlcore.tuning import tune
+
+    X, y = linear_cls
+    kw = dict(method="random", cv=2, storage=f"sqlite:///{tmp_path / 'optuna.db'}", study_name="s", refit=False)
+    first = tune(X, y, "classification", "logistic", n_trials=20, timeout=None, workers=1, **kw)
+    import optuna
+
+    study = optuna.load_study(study_name="s", storage=kw["storage"])
+    assert study.user_attrs["no_new_trials"] is not None  # closed once its search ended
+    # a worker that comes late (its trial would finish after the job was written) runs nothing
+    late = tune(X, y, "classification", "logistic", n_trials=None, join_as=3, **kw)
+    assert late.trials == [] and len(study.get_trials()) == len(first.trials) == 20
