@@ -202,7 +202,8 @@ def test_delete_asks_and_set_target(qtbot, make_window, workspace):
     window = make_window(workspace)
     tab = window.datasets_tab
     qtbot.waitUntil(lambda: tab.model.rowCount() == 150, timeout=3000)
-    tab.set_target("petal width (cm)")
+    with qtbot.waitSignal(tab.sig_target_set, timeout=30000):
+        tab.set_target("petal width (cm)")
     assert workspace.list_datasets()[0].target_column == "petal width (cm)"
     assert window.preparation_tab.picker.info().target_column == "petal width (cm)"
     tab.delete_current()
