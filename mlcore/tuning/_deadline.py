@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-CHUNKS = 10  # a forest or HGB fit is grown in about this many pieces
+CHUNKS = 10  # a forest or HGB fit is grown in pieces of at most a tenth ...
+FIRST_CHUNKS = 20  # ... the first one a twentieth, the next ones sized by the time left
 
 
 def _final(model: Any) -> tuple[Any, str]:
@@ -87,6 +88,10 @@ class DeadlineFit:
         if type(estimator).__module__.startswith("xgboost"):
             estimator.set_params(callbacks=None)
 
+    def _cut(self, rounds: int) -> None:
+        """The deadline is near enough that nothing more fits: stop as if it had passed."""
+        self.hit, self.rounds = True, rounds
+
     def _passed(self, rounds: int | None = None) -> bool:
         if not self.hit and self.clock() >= self.deadline:
             self.hit = True
@@ -104,19 +109,25 @@ class DeadlineFit:
             Xt = X
         total = int(estimator.get_params(deep=False)[grow])
         self.asked = total
-        step = max(1, -(-total // CHUNKS))
+        most = max(1, -(-total // CHUNKS))
+        step = max(1, total // FIRST_CHUNKS)  # small first: a deadline that is near still gets a model soon
         warm = estimator.get_params(deep=False)["warm_start"]
         done = 0
         try:
             while done < total:
-                done = min(total, done + step)
-                estimator.set_params(**{grow: done, "warm_start": done > step or warm})
+                t0 = self.clock()
+                estimator.set_params(**{grow: min(total, done + step), "warm_start": done > 0 or warm})
                 estimator.fit(Xt, y, **own)
+                added, done = min(total, done + step) - done, min(total, done + step)
                 stopped_early = grow == "max_iter" and getattr(estimator, "n_iter_", done) < done
-                if stopped_early or done >= total:
+                if stopped_early or done >= total or self._passed(done):
                     break
-                if self._passed(done):
+                # the next chunk: what fits before the deadline at the rate just seen, at most a tenth
+                per = max(1e-9, (self.clock() - t0) / added)
+                if self.clock() + per > self.deadline:  # not one more tree fits
+                    self._cut(done)
                     break
+                step = int(max(1, min(most, (self.deadline - self.clock()) / per)))
         finally:
             estimator.set_params(warm_start=warm)
         if not self.hit:

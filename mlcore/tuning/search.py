@@ -166,6 +166,8 @@ class _Search:
                 trial.set_user_attr("error", f"{self.metric} could not be computed for this model")
                 return math.nan
             if stop is not None and stop.hit:
+                # a cut fold's seconds are a floor for what the full model costs: the refit estimate learns them
+                self.budget.note_fold(time.perf_counter() - fold_start, scored.score_seconds, len(fold[1]))
                 # the fold ran into the time kept for the refit and was cut short: with a complete
                 # trial already, this one ends here; otherwise its (short) folds are all there is
                 self.out_of_time = True
