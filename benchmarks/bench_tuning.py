@@ -11,9 +11,12 @@ runs single-threaded by default) is printed too. The two searches also take diff
 learns from pruned trials, so the pruned run may try costlier configurations. On a 2-core shared
 machine 50,000 rows take about an hour; ``--rows 10000`` about 15 minutes.
 
-Budget mode (``--budgets 60,20``): Optuna on LightGBM with only a time budget, then the refit on
-every training row and the evaluation on held-out rows as a tune job does; the wall time of all
-of it against the budget (targets: 60 s -> <= 63 s, 20 s -> <= 21 s), ``--budget-runs`` times each.
+Budget mode (``--budgets 60,20``): one tune job (Workspace.tune: Optuna on LightGBM with only a time
+budget) on a workspace holding the data set; the wall time of the whole call a user waits for --
+loading the rows, the search, the refit on every training row, the test-row evaluation, saving the
+model and recording the job -- against the budget (targets: 60 s -> <= 63 s, 20 s -> <= 21 s),
+``--budget-runs`` times each. The process has imported its libraries before the first run (an app that
+is open has). The job's notes (what was cut to stay inside) are printed.
 
 Workers mode (``--workers 2``): one tune job (Workspace.tune, optuna TPE, no pruning) on a brand-new
 workspace and Optuna storage, once as one process and once with ``--workers N`` processes on one study;
@@ -68,34 +71,47 @@ def run(X, y, trials: int, cv: int, pruning: bool, seed: int, n_jobs: int) -> di
             "trials": len(result.trials)}
 
 
-def run_budget(X, y, budget: float, cv: int, seed: int, n_jobs: int) -> dict:
-    """tune(timeout=budget) + refit + test-row evaluation, as Workspace.tune runs them; wall seconds."""
-    from mlcore.training.run import _evaluate_splits
-    from mlcore.tuning import tune
-
-    n_test = len(X) // 5
+def run_budget(ws, dataset_id: str, budget: float, cv: int, seed: int) -> dict:
+    """One tune job with only a time budget; wall seconds of the whole call."""
     t0 = time.perf_counter()
-    result = tune(X.iloc[n_test:], y[n_test:], "classification", "lightgbm", method="optuna", n_trials=None,
-                  timeout=budget, cv=cv, seed=seed, prep="none", refit=True, n_jobs=n_jobs)
-    _evaluate_splits(result.pipeline, "classification", {"test": (X.iloc[:n_test], y[:n_test])}, seed)
-    return {"seconds": time.perf_counter() - t0, "tuning_seconds": result.seconds, "trials": len(result.trials),
-            "complete": result.count("complete"), "notes": result.notes}
+    job = ws.tune(dataset_id, algorithm="lightgbm", tuning_method="optuna", n_trials=None, timeout=budget, cv=cv,
+                  seed=seed, task_type="classification")
+    seconds = time.perf_counter() - t0
+    summary = job.results["training_summary"]
+    return {"seconds": seconds, "tuning_seconds": summary["tuning_seconds"], "trials": summary["n_trials"],
+            "complete": summary["n_complete"], "notes": summary["notes"], "status": job.status}
 
 
-def bench_budgets(X, y, budgets: list[float], runs: int, cv: int, seed: int, n_jobs: int) -> None:
-    import os
+def bench_budgets(X, y, budgets: list[float], runs: int, cv: int, seed: int) -> None:
+    import tempfile
+    from pathlib import Path
 
-    for budget in budgets:
-        limit = budget * 1.05
-        walls = []
-        for i in range(runs):
-            r = run_budget(X, y, budget, cv, seed + i, n_jobs)
-            walls.append(r["seconds"])
-            print(f"budget {budget:5.0f} s: ended after {r['seconds']:6.1f} s incl. refit + evaluation "
-                  f"(search+refit {r['tuning_seconds']:.1f} s, {r['trials']} trials, {r['complete']} complete; "
-                  f"load average {os.getloadavg()[0]:.1f})  {'OK' if r['seconds'] <= limit else 'OVER'}", flush=True)
-        print(f"budget {budget:5.0f} s: worst {max(walls):.1f} s = {max(walls) / budget:.3f}x of the budget over "
-              f"{runs} runs (target <= {limit:.0f} s)")
+    import lightgbm  # noqa: F401 - imported before the clock starts, as in an app that is open
+    import optuna  # noqa: F401
+
+    import mlcore.evaluation  # noqa: F401
+    from mlcore.workspace import Workspace
+
+    print(f"lightgbm, {len(X)} rows x {X.shape[1]} features (20 % test rows), {cv}-fold CV, cpu count "
+          f"{os.cpu_count()}; load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.csv"
+        X.assign(target=y).to_csv(path, index=False)
+        with Workspace(Path(tmp) / "home") as ws:
+            ds = ws.import_dataset(path, name="bench", target="target")
+            for budget in budgets:
+                limit = budget * 1.05
+                walls = []
+                for i in range(runs):
+                    r = run_budget(ws, ds.id, budget, cv, seed + i)
+                    walls.append(r["seconds"])
+                    print(f"budget {budget:5.0f} s: job {r['status']} after {r['seconds']:6.1f} s (search+refit "
+                          f"{r['tuning_seconds']:.1f} s, {r['trials']} trials, {r['complete']} complete; load average "
+                          f"{os.getloadavg()[0]:.1f})  {'OK' if r['seconds'] <= limit else 'OVER'}", flush=True)
+                    for note in r["notes"]:
+                        print(f"    note: {note}")
+                print(f"budget {budget:5.0f} s: worst {max(walls):.1f} s = {max(walls) / budget:.3f}x of the budget "
+                      f"over {runs} runs (target <= {limit:.1f} s)", flush=True)
 
 
 def run_workers(X, y, workers: int | None, trials: int, cv: int, seed: int, algorithm: str) -> dict:
@@ -228,7 +244,7 @@ def main() -> None:
         return
     X, y = make_data(args.rows, args.seed)
     if args.budgets:
-        bench_budgets(X, y, [float(b) for b in args.budgets.split(",")], args.budget_runs, args.cv, args.seed, args.n_jobs)
+        bench_budgets(X, y, [float(b) for b in args.budgets.split(",")], args.budget_runs, args.cv, args.seed)
         return
     print(f"lightgbm, {args.rows} rows x {X.shape[1]} features, {args.trials} trials, {args.cv}-fold CV, "
           f"n_jobs={args.n_jobs}, seed={args.seed}")

@@ -8,6 +8,7 @@ tests check them against scikit-learn on explicit resamples.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -33,6 +34,7 @@ CLASSIFICATION_METRICS = frozenset(BINARY_DEFAULT + MULTICLASS_DEFAULT + REPORT_
 REGRESSION_METRICS = frozenset(REGRESSION_DEFAULT)
 
 _CELLS_PER_CHUNK = 4_000_000  # resamples x rows held in memory at once
+MIN_RESAMPLES = 40  # a deadline never leaves an interval on fewer resamples than this
 
 
 def default_metrics(task: str, n_classes: int = 2) -> tuple[str, ...]:
@@ -183,8 +185,30 @@ def bootstrap_intervals(
     seed: int = 0,
     level: float = 0.95,
     ctx: JobContext | None = None,
+    deadline: float | None = None,
 ) -> dict[str, tuple[float | None, float | None]]:
-    """Percentile bootstrap interval for each metric: ``{name: (low, high)}``."""
+    """Percentile bootstrap interval for each metric: ``{name: (low, high)}``.
+
+    ``deadline`` (a ``time.perf_counter()`` time): no resamples are added after it, once at least
+    ``MIN_RESAMPLES`` are drawn; ``bootstrap_resamples`` tells how many an evaluation used.
+    """
+    return bootstrap_resamples(task, y_true, y_pred, proba, classes, metrics, n_boot, seed, level, ctx, deadline)[0]
+
+
+def bootstrap_resamples(
+    task: str,
+    y_true: Any,
+    y_pred: Any,
+    proba: Any = None,
+    classes: Any = None,
+    metrics: Sequence[str] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    ctx: JobContext | None = None,
+    deadline: float | None = None,
+) -> tuple[dict[str, tuple[float | None, float | None]], int]:
+    """``bootstrap_intervals`` and the number of resamples drawn (fewer than ``n_boot`` past ``deadline``)."""
     check_task(task)
     ctx = ctx or JobContext()
     if not 0 < level < 1:
@@ -209,10 +233,14 @@ def bootstrap_intervals(
         raise ConfigError(f"no bootstrap interval for {task} metric(s) {unknown}; choose from {sorted(allowed)}")
     rng = np.random.default_rng(seed)
     chunk = max(1, min(n_boot, _CELLS_PER_CHUNK // n))
+    if deadline is not None:  # small chunks, so the deadline is checked often enough
+        chunk = min(chunk, max(MIN_RESAMPLES // 2, -(-n_boot // 10)))
     values = {m: [] for m in metrics}
     done = 0
     while done < n_boot:
         ctx.check_cancelled()
+        if deadline is not None and done >= MIN_RESAMPLES and time.perf_counter() >= deadline:
+            break
         size = min(chunk, n_boot - done)
         c = resample_counts(n, size, rng)
         for m in metrics:
@@ -229,4 +257,4 @@ def bootstrap_intervals(
         else:
             lo, hi = np.percentile(v, [alpha, 100 - alpha])
             out[m] = (float(lo), float(hi))
-    return out
+    return out, done

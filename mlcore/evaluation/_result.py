@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mlcore.errors import ConfigError, DataValidationError
-from mlcore.evaluation._bootstrap import bootstrap_intervals
+from mlcore.evaluation._bootstrap import bootstrap_resamples
 from mlcore.evaluation._common import (
     as_array,
     check_lengths,
@@ -101,8 +101,13 @@ def evaluate_predictions(
     level: float = 0.95,
     feature_names: list[str] | None = None,
     ctx: JobContext | None = None,
+    deadline: float | None = None,
 ) -> EvaluationResult:
-    """Metrics and bootstrap intervals from predictions already made."""
+    """Metrics and bootstrap intervals from predictions already made.
+
+    ``deadline`` (``time.perf_counter()``): the bootstrap stops drawing resamples there, keeping the
+    ones it has (at least a few dozen); ``meta["bootstrap_resamples"]`` says how many.
+    """
     check_task(task)
     yt, yp = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
     missing = int(pd.isna(yt).sum())
@@ -112,9 +117,10 @@ def evaluate_predictions(
         check_lengths(y_true=yt, y_pred=yp)
         yt, yp = _numeric(yt, "y_true"), _numeric(yp, "y_pred")
         metrics = regression_metrics(yt, yp)
-        intervals = bootstrap_intervals(task, yt, yp, n_boot=n_boot, seed=seed, level=level, ctx=ctx) if n_boot else {}
+        intervals, drawn = (bootstrap_resamples(task, yt, yp, n_boot=n_boot, seed=seed, level=level, ctx=ctx,
+                                                deadline=deadline) if n_boot else ({}, 0))
         return EvaluationResult(task, metrics, intervals, len(yt), yt, yp, feature_names=feature_names, level=level,
-                                meta={"bootstrap_resamples": n_boot})
+                                meta={"bootstrap_resamples": drawn})
     p = proba_2d(proba)
     if classes is None and p is not None:
         classes = label_space(yt, yp)
@@ -129,14 +135,15 @@ def evaluate_predictions(
         yp = apply_threshold(p, classes, threshold)
     check_lengths(y_true=yt, y_pred=yp, proba=p)
     metrics = classification_metrics(yt, yp, p, classes)
-    intervals = (
-        bootstrap_intervals(task, yt, yp, p, classes, n_boot=n_boot, seed=seed, level=level, ctx=ctx) if n_boot else {}
+    intervals, drawn = (
+        bootstrap_resamples(task, yt, yp, p, classes, n_boot=n_boot, seed=seed, level=level, ctx=ctx,
+                            deadline=deadline) if n_boot else ({}, 0)
     )
     if threshold is None and classes is not None and len(classes) == 2 and p is not None:
         threshold = 0.5  # what predict() does for a probabilistic binary classifier
     return EvaluationResult(
         task, metrics, intervals, len(yt), yt, yp, p, classes, threshold, feature_names, level,
-        meta={"bootstrap_resamples": n_boot},
+        meta={"bootstrap_resamples": drawn},
     )
 
 
@@ -157,8 +164,11 @@ def evaluate_pipeline(
     seed: int = 0,
     ctx: JobContext | None = None,
     level: float = 0.95,
+    deadline: float | None = None,
 ) -> EvaluationResult:
-    """Predict ``X`` with a fitted pipeline and evaluate against ``y`` (threshold for binary)."""
+    """Predict ``X`` with a fitted pipeline and evaluate against ``y`` (threshold for binary).
+
+    ``deadline``: see :func:`evaluate_predictions` (the bootstrap stops there)."""
     check_task(task)
     ctx = ctx or JobContext()
     if len(X) == 0:
@@ -182,7 +192,7 @@ def evaluate_pipeline(
     names = [str(c) for c in X.columns] if hasattr(X, "columns") else None
     result = evaluate_predictions(
         task, y, y_pred, proba, classes, threshold=threshold, n_boot=n_boot, seed=seed,
-        level=level, feature_names=names, ctx=ctx.sub(0.1, 1.0),
+        level=level, feature_names=names, ctx=ctx.sub(0.1, 1.0), deadline=deadline,
     )
     ctx.progress(1.0, "evaluated")
     return result

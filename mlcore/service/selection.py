@@ -171,7 +171,11 @@ class SelectionService:
         ``workers=N``: N processes on one shared study (this one and N-1 started here), one job and one
         experiment; ``n_trials``/``timeout`` are for the whole study; more workers may join with
         :meth:`join_tune` (``mlcore worker --job ID``) until it ends. None: one process, no joining.
+
+        ``timeout`` counts from this call: loading, the search, the refit, the test evaluation and the
+        saving fit in it (the notes say what was cut to stay inside).
         """
+        t0 = time.perf_counter()
         from mlcore.models import get_algorithm
         from mlcore.prep import split_frame
         from mlcore.tuning import check_budget, check_cv, check_seed
@@ -213,7 +217,7 @@ class SelectionService:
         run_config = dict(config, storage=storage_url, study_attrs=dict(dataset_attrs, job_id=job_id))
 
         def body(run: JobRun) -> TuneResult:
-            return self._tune_body(run, data, spec.name, method, split, run_config)
+            return self._tune_body(run, data, spec.name, method, split, run_config, t0)
 
         def partial(run: JobRun) -> dict[str, Any]:
             return dict(_trial_partial(run), storage=shown_storage, task_type=task)
@@ -233,7 +237,7 @@ class SelectionService:
         return self.jobs.get_job(job_id)
 
     def _tune_body(self, run: JobRun, data: SelectionData, algorithm: str, method: str, split: Any,
-                   config: dict) -> TuneResult:
+                   config: dict, started: float | None = None) -> TuneResult:
         from mlcore.deployment import build_schema
         from mlcore.training import evaluate_splits
         from mlcore.models import usable_cores
@@ -260,11 +264,17 @@ class SelectionService:
                           pruning=config["pruning"], ctx=run.sub(0.0, 0.9), study_attrs=config.get("study_attrs"),
                           cv_kind=config["cv_kind"],
                           groups=None if groups is None else groups.iloc[split.train_index].to_numpy(),
-                          workers=workers, pool=pool, n_jobs=threads)
+                          workers=workers, pool=pool, n_jobs=threads, started=started,
+                          evaluate_rows=len(X_test))
         finally:
             pool.stop(grace=0.0)  # normally all gone already; after an early error, none is left behind
         run.progress(0.92, "evaluating on the test rows")
-        evaluation = evaluate_splits(result.pipeline, data.task, {"test": (X_test, y_test)}, config["seed"])
+        evaluation = evaluate_splits(result.pipeline, data.task, {"test": (X_test, y_test)}, config["seed"],
+                                     deadline=result.evaluation_deadline)
+        drawn = evaluation.get("test", {}).get("bootstrap_resamples")
+        if drawn is not None:
+            result.notes.append(f"the test metrics' intervals use {drawn} bootstrap resamples (not 200) to end "
+                                f"within the {config['timeout']:g} s budget")
         run.save_pipeline(result.pipeline, {"train": split.train_index, "validation": split.validation_index,
                                             "test": split.test_index})
         removed = int(result.preparation_applied.get("removed_outlier_rows_refit", 0))

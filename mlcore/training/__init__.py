@@ -30,8 +30,12 @@ __all__ = ["TrainConfig", "DEFAULT_ALGORITHM", "DEFAULT_EARLY_STOPPING", "DEFAUL
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
-def evaluate_splits(pipeline: Any, task: str, splits: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Metrics of a fitted pipeline on named (X, y) splits, as a training job records them."""
+def evaluate_splits(pipeline: Any, task: str, splits: dict[str, Any], seed: int,
+                    deadline: float | None = None) -> dict[str, Any]:
+    """Metrics of a fitted pipeline on named (X, y) splits, as a training job records them.
+
+    ``deadline`` (``time.perf_counter()``): the bootstrap intervals stop adding resamples there; a split
+    whose intervals used fewer than asked says so in ``bootstrap_resamples``."""
     from mlcore.training.run import _evaluate_splits
 
-    return _evaluate_splits(pipeline, task, splits, seed)
+    return _evaluate_splits(pipeline, task, splits, seed, deadline)

@@ -161,17 +161,24 @@ def train_pipeline(frame: "pd.DataFrame", config: TrainConfig, recipe: "PrepReci
     )
 
 
-def _evaluate_splits(pipeline, task: str, parts: dict[str, tuple], seed: int) -> dict[str, Any]:
+BOOTSTRAP_RESAMPLES = 200  # per evaluated split: the intervals' resamples
+
+
+def _evaluate_splits(pipeline, task: str, parts: dict[str, tuple], seed: int,
+                     deadline: float | None = None) -> dict[str, Any]:
     from mlcore.evaluation import evaluate_pipeline
 
     out: dict[str, Any] = {}
     for split_name, (X, y) in parts.items():
         if len(X) == 0:
             continue
-        result = evaluate_pipeline(pipeline, X, y, task, n_boot=200, seed=seed)
+        result = evaluate_pipeline(pipeline, X, y, task, n_boot=BOOTSTRAP_RESAMPLES, seed=seed, deadline=deadline)
         out[split_name] = {"metrics": result.metrics, "confidence_intervals": result.intervals,
                            "n_rows": int(len(X))}
+        if result.meta.get("bootstrap_resamples", BOOTSTRAP_RESAMPLES) < BOOTSTRAP_RESAMPLES:
+            out[split_name]["bootstrap_resamples"] = result.meta["bootstrap_resamples"]
     return out
+
 
 
 __all__ = ["TrainOutcome", "train_pipeline", "resolve_recipe", "JobCancelled"]

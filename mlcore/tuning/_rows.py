@@ -113,16 +113,14 @@ def outlier_note(policy: RowPolicy, removed: list[int]) -> str | None:
 def fit_model(model: Any, X: Any, y: np.ndarray, weighted: bool, deadline: "DeadlineFit | None" = None) -> Any:
     """``model.fit(X, y)``, with balanced sample weights of ``y`` when ``weighted`` (Pipeline: ``model__``).
 
-    ``deadline``: a booster stops adding trees when it passes (``deadline.hit`` tells).
+    ``deadline``: the model stops growing (trees, rounds) when it passes (``deadline.hit`` tells).
     """
-    extra = deadline.apply(model) if deadline is not None else {}
+    extra: dict[str, Any] = {}
     if weighted:
         from mlcore.prep import balanced_sample_weight
 
-        key = "model__sample_weight" if hasattr(model, "steps") else "sample_weight"
+        key = f"{model.steps[-1][0]}__sample_weight" if hasattr(model, "steps") else "sample_weight"
         extra[key] = balanced_sample_weight(y)
-    try:
-        return model.fit(X, y, **extra)
-    finally:
-        if deadline is not None:
-            deadline.disarm(model)
+    if deadline is not None:
+        return deadline.fit(model, X, y, **extra)
+    return model.fit(X, y, **extra)

@@ -62,6 +62,8 @@ class TuningResult:
     seconds: float
     pipeline: Any = None
     cancelled: bool = False
+    # with a time budget: the perf_counter time by which the caller's evaluation must end (not saved)
+    evaluation_deadline: float | None = None
     notes: list[str] = field(default_factory=list)
     preparation_applied: dict[str, Any] = field(default_factory=dict)
 
@@ -147,8 +149,8 @@ class _Search:
             fold_start = time.perf_counter()
             stop = DeadlineFit(deadline) if (deadline := self.budget.fold_deadline()) is not None else None
             try:
-                score = score_fold(self.make, params, self.X, self.y, fold, self.task,
-                                   self.weighted, stop).scores[self.metric]
+                scored = score_fold(self.make, params, self.X, self.y, fold, self.task, self.weighted, stop)
+                score = scored.scores[self.metric]
             except JobCancelled:
                 if self.worker is not None:  # the study outlives this process: say why the trial failed
                     reason = getattr(self.ctx, "stop_reason", None) or "cancelled"
@@ -164,6 +166,8 @@ class _Search:
                 trial.set_user_attr("error", f"{self.metric} could not be computed for this model")
                 return math.nan
             if stop is not None and stop.hit:
+                # a cut fold's seconds are a floor for what the full model costs: the refit estimate learns them
+                self.budget.note_fold(time.perf_counter() - fold_start, scored.score_seconds, len(fold[1]))
                 # the fold ran into the time kept for the refit and was cut short: with a complete
                 # trial already, this one ends here; otherwise its (short) folds are all there is
                 self.out_of_time = True
@@ -175,7 +179,7 @@ class _Search:
                 trial.set_user_attr("cut_short", True)
                 trial.set_user_attr("std", float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0)
                 return float(np.mean(scores))
-            self.budget.note_fold(time.perf_counter() - fold_start)
+            self.budget.note_fold(time.perf_counter() - fold_start, scored.score_seconds, len(fold[1]))
             scores.append(score)
             trial.set_user_attr("fold_scores", scores)
             trial.report(float(np.mean(scores)), j)
@@ -222,7 +226,8 @@ def tune(
     ctx: JobContext | None = None, cv_kind: str = "auto", groups: Any = None, n_jobs: int | None = None,
     prep: str = "recipe", grid: dict[str, list] | None = None, refit: bool = True,
     study_attrs: dict[str, Any] | None = None, workers: int | None = None, pool: WorkerPool | None = None,
-    join_as: int | None = None, parent_pid: int | None = None,
+    join_as: int | None = None, parent_pid: int | None = None, started: float | None = None,
+    evaluate_rows: int | None = None,
 ) -> TuningResult:
     """Search ``algorithm``'s hyperparameters by cross-validation and refit the best on all rows.
 
@@ -241,13 +246,17 @@ def tune(
     best of all. ``join_as=i`` joins such a study as worker ``i`` (its budget and stop flag from the
     study; no refit; ``parent_pid``: stop when that process is gone). Worker ``i`` samples with seed
     ``seed + i``; the folds always use ``seed``.
+
+    ``timeout`` covers the refit and, given ``evaluate_rows`` (rows the caller evaluates after the
+    refit), that evaluation and the saving too; ``result.evaluation_deadline`` says when the evaluation
+    must end. ``started``: the ``time.perf_counter()`` the budget counts from (default: this call).
     """
     import optuna
 
     from mlcore.models import get_algorithm
 
     ctx = ctx or JobContext()
-    t_start = time.perf_counter()
+    t_start = time.perf_counter() if started is None else float(started)
     method = _method(method)
     check_budget(n_trials, timeout)
     check_cv(cv)
@@ -315,16 +324,16 @@ def tune(
             first = len(study.get_trials(deepcopy=False))
             cap = None if total is None else first + total
             study.set_user_attr(CAP_KEY, cap)
-            study.set_user_attr(DEADLINE_KEY, None if timeout is None else time.time() + float(timeout))
+            study.set_user_attr(DEADLINE_KEY, None if timeout is None
+                                else time.time() + float(timeout) - (time.perf_counter() - t_start))
             study.set_user_attr(JOB_KEY, (study_attrs or {}).get(JOB_KEY))
             study.set_user_attr(STOP_KEY, None)
             study.set_user_attr(CLOSED_KEY, None)
         for fixed in enqueued:  # once per study, whoever comes first
             study.enqueue_trial(fixed, skip_if_exists=shared)
-    # the budget counts from the start of tune() and includes the refit (and, with a margin, the
-    # evaluation that follows it); time spent preparing folds above is already spent
-    budget = TimeBudget(timeout, len(folds))
-    budget.started = t_start
+    # the budget counts from ``started`` (default: the start of tune()) and includes the refit and the
+    # evaluation that follows it; time spent preparing folds above is already spent
+    budget = TimeBudget(timeout, len(folds), after_rows=evaluate_rows if join_as is None else None, started=t_start)
     search = _Search(spec, space, make, X, y, folds, task, metric, ctx, total, prune, timeout, weighted, budget,
                      worker=worker, cap=cap if shared else None, report=not (shared and join_as is None))
     if join_as is not None:
@@ -373,7 +382,10 @@ def tune(
     try:
         ctx.check_cancelled()
         if (timeout is None or timeout > 0) and cap != 0:
-            study.optimize(search.objective, n_trials=None if shared else total, timeout=timeout,
+            # the defaults are always scored (cut short if need be): a budget spent before the search
+            # (loading a large dataset) still leaves a model, if a late one
+            left = None if timeout is None else max(1e-3, timeout - (time.perf_counter() - t_start))
+            study.optimize(search.objective, n_trials=None if shared else total, timeout=left,
                            callbacks=[search.callback], gc_after_trial=False, show_progress_bar=False)
         if shared and join_as is None:
             # from here no worker starts a trial, so the trials running now are the last ones to read
@@ -424,8 +436,9 @@ def tune(
         result.pipeline = fit_model(refit_make(result.best_params), take(X, np.flatnonzero(keep)), y[keep], weighted,
                                     stop)
         if stop is not None and stop.hit:
-            result.notes.append(f"the refit stopped adding trees at {budget.elapsed():.1f} s to end within the "
-                                f"{timeout:g} s budget")
+            result.notes.append(f"the refit stopped at {stop.note()} at {budget.elapsed():.1f} s to end within the "
+                                f"{timeout:g} s budget (the cross-validated score is for the full model)")
+    result.evaluation_deadline = budget.evaluation_deadline()
     result.seconds = time.perf_counter() - t_start
     ctx.progress(1.0, f"best {metric} {result.best_score:.4f} (trial {result.best_trial})")
     return result

@@ -55,7 +55,8 @@ def test_no_target_like_column_leaves_an_empty_highlighted_choice(qtbot, make_wi
 
     # "Use as target" in the Datasets tab reaches every form at once
     window.datasets_tab.target_combo.setCurrentText("price")
-    window.datasets_tab.set_target("price")
+    with qtbot.waitSignal(window.datasets_tab.sig_target_set, timeout=30000):  # the profile is recomputed in a worker
+        window.datasets_tab.set_target("price")
     for name, picker in _pickers(window).items():
         assert picker.target() == "price" and picker.target_choice == "saved", name
         assert picker.target_combo.styleSheet() == "" and not picker.target_note.isVisibleTo(picker), name
@@ -72,7 +73,8 @@ def test_use_as_target_replaces_a_suggestion_in_every_form(qtbot, make_window, w
     pd.DataFrame({"tenure": range(20), "churn": ["yes", "no"] * 10, "plan": ["a", "b", "c", "d"] * 5}).to_csv(path, index=False)
     window = make_window(workspace)
     _import(qtbot, window, path)
-    window.datasets_tab.set_target("plan")
+    with qtbot.waitSignal(window.datasets_tab.sig_target_set, timeout=30000):  # the profile is recomputed in a worker
+        window.datasets_tab.set_target("plan")
     for name, picker in _pickers(window).items():
         assert picker.target() == "plan", name
     _wait_idle(qtbot, window)
@@ -102,10 +104,44 @@ def test_the_target_header_fits_after_use_as_target(qtbot, make_window, workspac
     window = make_window(workspace)
     _import(qtbot, window, path)
     tab = window.datasets_tab
-    tab.set_target("x")
+    with qtbot.waitSignal(tab.sig_target_set, timeout=30000):  # the profile is recomputed in a worker
+        tab.set_target("x")
     header = tab.preview.horizontalHeader()
     title = tab.model.headerData(1, Qt.Orientation.Horizontal)
     assert title == "x (target)"
     assert tab.preview.columnWidth(1) >= header.fontMetrics().horizontalAdvance(title) + 16
     item = tab.profile.columns.item(0)
     assert item.toolTip() == item.text() and item.text().startswith("a_rather_long_column_name_for_attrition")
+
+
+def test_use_as_target_reprofiles_in_a_worker_not_on_the_ui_thread(qtbot, make_window, workspace, tmp_path):
+    import time
+
+    import numpy as np
+    from PySide6.QtCore import Qt
+
+    rng = np.random.default_rng(0)
+    rows = 1_000_000
+    path = tmp_path / "big.parquet"
+    pd.DataFrame({"a": rng.normal(size=rows), "b": rng.integers(0, 50, rows).astype(str),
+                  "c": rng.normal(size=rows), "label": rng.integers(0, 2, rows)}).to_parquet(path)
+    info = workspace.import_dataset(path, name="big", target="label")
+    t0 = time.perf_counter()
+    workspace.set_target(info.id, "label")  # what the tab used to do on the UI thread
+    direct = time.perf_counter() - t0
+    window = make_window(workspace)
+    tab = window.datasets_tab
+    qtbot.waitUntil(lambda: tab.current_dataset_id() == info.id and tab.model.rowCount() > 0, timeout=30000)
+    _wait_idle(qtbot, window)
+    with qtbot.waitSignal(tab.sig_target_set, timeout=60000) as saved:
+        t0 = time.perf_counter()
+        tab.set_target("c")
+        call = time.perf_counter() - t0
+        assert not tab.set_target_button.isEnabled()  # one change at a time
+    print(f"set_target on {rows:,} rows: {direct:.3f} s in the service, {call * 1000:.1f} ms on the UI thread")
+    assert call < direct / 3, (call, direct)  # the UI thread only started the work
+    assert saved.args == [info.id]
+    assert workspace.get_dataset(info.id).target_column == "c" and tab._info.target_column == "c"
+    assert tab.model.headerData(2, Qt.Orientation.Horizontal) == "c (target)"
+    _wait_idle(qtbot, window)
+    assert tab.set_target_button.isEnabled()

@@ -42,6 +42,7 @@ class DatasetsTab(QWidget):
     sig_preview_shown = Signal(str)  # the first rows of this dataset id are in the preview
     sig_dataset_loaded = Signal(str)  # ... and the profile has its sample of rows for the charts
     sig_imported = Signal(str)
+    sig_target_set = Signal(str)  # the target of this dataset id is saved and its profile recomputed
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -302,17 +303,26 @@ class DatasetsTab(QWidget):
 
     # -- target and delete ---------------------------------------------------------------------
     def set_target(self, column: str) -> None:
+        """Save ``column`` as the shown dataset's target; the profile is recomputed in a worker (it reads
+        every row), then ``sig_target_set`` tells the other tabs."""
         dataset_id = self.current_dataset_id()
         if dataset_id is None or not column:
             return
-        info = self.services.guarded(self.ws.set_target, dataset_id, column)
-        if info is not None:
+        self.set_target_button.setEnabled(False)
+        name = self._info.name if self._info is not None else "the dataset"
+        self.services.jobs.start(f"Setting the target of {name}", lambda ctx: self.ws.set_target(dataset_id, column),
+                                 on_finished=lambda info: self._on_target_saved(dataset_id, info),
+                                 on_done=lambda: self.set_target_button.setEnabled(True), light=True)
+
+    def _on_target_saved(self, dataset_id: str, info: Any) -> None:
+        if dataset_id == self.current_dataset_id():  # else the user moved on: the list shows it when chosen
             self._info = info
             self._show_info(info)
             if self.model.rowCount():
                 self._fit_column_widths()  # the header now reads "<column> (target)"
             self.profile.show_dataset(info, self._sample)
-            self.services.events.sig_datasets_changed.emit()
+        self.services.events.sig_datasets_changed.emit()
+        self.sig_target_set.emit(dataset_id)
 
     def delete_current(self) -> None:
         dataset_id = self.current_dataset_id()
