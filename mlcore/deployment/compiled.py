@@ -14,6 +14,7 @@ infrequent categories, a model fitted on named columns) also returns None.
 from __future__ import annotations
 
 import logging
+from itertools import repeat
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -140,14 +141,14 @@ def _text_encoder(step: Any) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
         if (step.drop is not None or getattr(step, "_infrequent_enabled", False) or step.handle_unknown != "ignore"
                 or getattr(step, "sparse_output", True) or np.dtype(step.dtype) != np.float64):
             raise _NotCompilable("OneHotEncoder setting")
-        lookups = [_level_lookup(levels) for levels in step.categories_]
+        tables = [_level_table(levels) for levels in step.categories_]
         widths = [len(levels) for levels in step.categories_]
         offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
 
         def onehot(X: np.ndarray) -> np.ndarray:
             out = np.zeros((X.shape[0], int(offsets[-1])), dtype=np.float64)
-            for j, lookup in enumerate(lookups):
-                codes = np.fromiter(map(lookup, X[:, j]), dtype=np.int64, count=X.shape[0])
+            for j, table in enumerate(tables):
+                codes = np.fromiter(map(table.get, X[:, j], repeat(-1)), dtype=np.int64, count=X.shape[0])
                 rows = np.flatnonzero(codes >= 0)
                 out[rows, offsets[j] + codes[rows]] = 1.0
             return out
@@ -157,13 +158,13 @@ def _text_encoder(step: Any) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
         if (step.handle_unknown != "use_encoded_value" or getattr(step, "_infrequent_enabled", False)
                 or np.dtype(step.dtype) != np.float64):
             raise _NotCompilable("OrdinalEncoder setting")
-        lookups = [_level_lookup(levels) for levels in step.categories_]
+        tables = [_level_table(levels) for levels in step.categories_]
         unknown = float(step.unknown_value)
 
         def ordinal(X: np.ndarray) -> np.ndarray:
             out = np.empty(X.shape, dtype=np.float64)
-            for j, lookup in enumerate(lookups):
-                codes = np.fromiter(map(lookup, X[:, j]), dtype=np.int64, count=X.shape[0])
+            for j, table in enumerate(tables):
+                codes = np.fromiter(map(table.get, X[:, j], repeat(-1)), dtype=np.int64, count=X.shape[0])
                 out[:, j] = np.where(codes >= 0, codes, unknown)
             return out
 
@@ -181,11 +182,11 @@ def _text_encoder(step: Any) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
     raise _NotCompilable(f"text step {kind.__name__}")
 
 
-def _level_lookup(levels: Any) -> Callable[[Any], int]:
+def _level_table(levels: Any) -> dict[str, int]:
+    """Level -> position. Values reaching an encoder are str or NaN (AsText), all hashable; NaN is no level."""
     if not all(type(level) is str for level in levels):
         raise _NotCompilable("non-text levels")
-    table = {level: i for i, level in enumerate(levels)}
-    return lambda value: table.get(value, -1) if type(value) is str else -1
+    return {level: i for i, level in enumerate(levels)}
 
 
 @dataclass

@@ -84,5 +84,8 @@ def create_app(workspace: Any, token: str | None = None, settings: ServerSetting
 
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
                            allow_headers=["Authorization", "Content-Type"])
+    from mlcore.server.routes_predict import PredictFastPath
+
+    app.add_middleware(PredictFastPath, models=state.models)  # inside the guard: token, size and stats apply
     app.add_middleware(GuardMiddleware, token=token, max_body=settings.max_upload_bytes, stats=state.stats)
     return app

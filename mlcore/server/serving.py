@@ -483,8 +483,12 @@ class ModelServer:
         return None
 
     def predict(self, features: Any, *, model_id: str | None = None, model_name: str | None = None,
-                ab_test_name: str | None = None, user_id: Any = None) -> dict[str, Any]:
-        """The seed's /models/predict answer for ``features`` (see :func:`to_frame`, or a DataFrame)."""
+                ab_test_name: str | None = None, user_id: Any = None,
+                check: Any = None) -> dict[str, Any]:
+        """The seed's /models/predict answer for ``features`` (see :func:`to_frame`, or a DataFrame).
+
+        ``check``: called with ``features`` before the full schema check when the fast check declines them
+        (rows it accepts hold only JSON scalars of the trained types, so it need not look again)."""
         model, test, arm = self.resolve(model_id, model_name, ab_test_name, user_id)
         checked = self.checked_columns(model, features)
         if checked is not None:
@@ -492,6 +496,8 @@ class ModelServer:
             self._check_rows(rows)
             predictions, proba, per_row = model.predict_checked(checked, rows)
             return self.answer(model, test, arm, predictions, proba, per_row, user_id, [])
+        if check is not None:
+            check(features)
         out, warnings, per_row = self.predict_frame(model, to_frame(features))
         proba_cols = [c for c in out.columns if c.startswith("proba_")]
         proba = np.ascontiguousarray(out[proba_cols].to_numpy(dtype=float)) if proba_cols else None
