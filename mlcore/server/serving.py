@@ -387,7 +387,7 @@ class ModelServer:
             with self._load_lock:
                 cached = self._pipelines.get(info.id)
                 if cached is None:
-                    from mlcore.deployment import InputSchema, compile_preparation
+                    from mlcore.deployment import InputSchema, compile_preparation, direct_estimator_copy
                     from mlcore.server.rowcheck import RowChecker
 
                     pipeline, _ = self._ws.load_model(info.id)
@@ -395,7 +395,10 @@ class ModelServer:
                     checker = RowChecker(schema) if schema is not None else None
                     compiled = compile_preparation(pipeline, schema,
                                                    checker.checked_frame if checker and checker.usable else None)
-                    cached = (pipeline, schema, checker, one_thread_copy(pipeline), compiled)
+                    small = one_thread_copy(pipeline)
+                    if compiled is not None:  # small batches only: on 10,000 rows the wrapper's cost is nothing
+                        small = direct_estimator_copy(small or pipeline, compiled.probe) or small
+                    cached = (pipeline, schema, checker, small, compiled)
                     self._pipelines[info.id] = cached
                     while len(self._pipelines) > self._max_loaded:
                         self._pipelines.popitem(last=False)

@@ -149,3 +149,47 @@ def test_steps_it_does_not_know_keep_the_pipeline():
     no_prep = Pipeline([("model", LogisticRegression())]).fit(X, y)
     assert compile_preparation(no_prep, schema) is None
     assert compile_preparation(no_prep, None) is None
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_a_lightgbm_model_answered_from_its_booster_gives_the_models_own_predictions(task):
+    from lightgbm import LGBMClassifier, LGBMRegressor
+
+    from mlcore.deployment import direct_estimator_copy
+
+    train = mixed_table(400, seed=1)
+    X = train.drop(columns="target")
+    if task == "regression":
+        y, model = X["x1"] * 2 + X["count"] / 10, LGBMRegressor(n_estimators=30, verbose=-1, n_jobs=1)
+    elif task == "multiclass":
+        y, model = pd.Series(np.array(["a", "b", "c"])[X["count"].to_numpy() % 3]), LGBMClassifier(n_estimators=30,
+                                                                                                   verbose=-1)
+    else:
+        y, model = train["target"], LGBMClassifier(n_estimators=30, verbose=-1)
+    from sklearn.pipeline import Pipeline
+
+    pipe = Pipeline([("prep", build_preprocessor(PrepRecipe(numeric_imputation="none"), X,
+                                                 "regression" if task == "regression" else "classification")),
+                     ("model", model)]).fit(X, y)
+    schema = build_schema(X, "target")
+    compiled = compile_preparation(pipe, schema)
+    direct = direct_estimator_copy(pipe, compiled.probe)
+    assert direct is not None and type(direct.steps[-1][1]).__name__.startswith("_Direct")
+    assert pipe.steps[-1][1] is model  # the cached pipeline is untouched
+    frame = check_frame(awkward_rows(), schema).frame
+    pd.testing.assert_frame_equal(predict_frame(direct, frame, prepare=compiled.prepare_frame),
+                                  predict_frame(pipe, frame))
+    for i in range(5):
+        one = frame.iloc[[i]].reset_index(drop=True)
+        assert predict_prepared(direct, compiled.transform_frame(one))[0] == predict_frame(pipe, one)["prediction"].tolist()
+    if task == "regression":
+        assert np.array_equal(direct.predict(frame), pipe.predict(frame))  # through the pipeline's own preparation
+
+
+def test_other_models_are_not_answered_from_a_booster():
+    from mlcore.deployment import direct_estimator_copy
+
+    pipe, schema = fitted(PrepRecipe(), estimator_for("defaults"))
+    compiled = compile_preparation(pipe, schema)
+    assert direct_estimator_copy(pipe, compiled.probe) is None
+    assert direct_estimator_copy(pipe, None) is None
