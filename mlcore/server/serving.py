@@ -168,20 +168,19 @@ class LogWriter:
 
     def flush(self) -> int:
         """Write what is queued now (also called by close and by tests); returns rows written."""
-        from mlcore.registry import append_prediction_logs
+        from mlcore.registry import append_prediction_log_batches
 
         with self._flush_lock:
             with self._lock:
                 pending, self._pending, self._queued = self._pending, [], 0
-            rows = [dict(common, prediction=p, user_id=u) for common, preds, users in pending
-                    for p, u in zip(preds, users)]
+            rows = sum(len(preds) for _, preds, _ in pending)
             if rows:
                 try:
-                    append_prediction_logs(self._db, rows)
-                    self.written += len(rows)
+                    append_prediction_log_batches(self._db, pending)
+                    self.written += rows
                 except Exception:  # noqa: BLE001 - a lost log batch must not stop serving
-                    log.exception("could not write %d prediction log rows", len(rows))
-            return len(rows)
+                    log.exception("could not write %d prediction log rows", rows)
+            return rows
 
     def _run(self) -> None:
         from mlcore.server.jobs import lower_thread_priority
