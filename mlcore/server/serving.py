@@ -293,8 +293,9 @@ class ModelServer:
     """Predicts with cached models of one workspace; thread-safe."""
 
     def __init__(self, workspace: Any, *, check_interval: float = 0.5, max_loaded: int = 16,
-                 max_rows: int = 100_000) -> None:
+                 max_rows: int = 100_000, after_load: Any = None) -> None:
         self._ws = workspace
+        self._after_load = after_load  # called once a version is loaded (the server freezes the GC there)
         self._check_interval = check_interval
         self._max_loaded = max_loaded
         self.max_rows = max_rows
@@ -401,6 +402,8 @@ class ModelServer:
                     self._pipelines[info.id] = cached
                     while len(self._pipelines) > self._max_loaded:
                         self._pipelines.popitem(last=False)
+                    if self._after_load is not None:
+                        self._after_load()
         return LoadedModel(info, *cached)
 
     def resolve(self, model_id: str | None = None, model_name: str | None = None,

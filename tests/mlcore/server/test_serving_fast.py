@@ -171,3 +171,22 @@ def test_served_models_predict_through_a_compiled_preparation_with_the_pipelines
         assert together["prediction"] == reference["prediction"].tolist()
         assert np.array_equal(together["prediction_proba"], reference.filter(like="proba_").to_numpy())
         assert any("purple" in w for w in together["warnings"])  # the full check's warnings are kept
+
+
+def test_a_server_that_freezes_the_gc_does_so_once_per_loaded_version(served):
+    import gc
+
+    from mlcore.server import ServerSettings, create_app
+
+    app = create_app(served["ws"], settings=ServerSettings(freeze_gc=True))
+    models = app.state.ml.models
+    try:
+        gc.unfreeze()
+        models.predict(ROW, model_id=served["model_a"])
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000  # the loaded model and everything before it
+        models.predict(ROW, model_id=served["model_a"])  # cached: no second load
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        models.close()
