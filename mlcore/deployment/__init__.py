@@ -23,7 +23,7 @@ _LAZY = {
     "predict_prepared": "mlcore.deployment.predict",
     "compile_preparation": "mlcore.deployment.compiled",
     "CompiledPreparation": "mlcore.deployment.compiled",
-    "direct_estimator_copy": "mlcore.deployment.compiled",
+    "direct_estimator_copy": "mlcore.deployment.direct",
     "write_output": "mlcore.deployment.predict",
     "OUTPUT_FORMATS": "mlcore.deployment.predict",
     "neutralise_formulas": "mlcore.deployment.predict",
