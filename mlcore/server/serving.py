@@ -319,7 +319,10 @@ class ModelServer:
     def _start_poller(self) -> None:
         """A thread that looks at the registry's change stamp every ``check_interval`` seconds, so the
         hot path itself never queries the database."""
-        self._fresh()  # the stamp is read here first: the poller's first look must not drop lookups made meanwhile
+        try:  # the stamp is read here first: the poller's first look must not drop lookups made meanwhile
+            self._fresh()
+        except Exception:  # noqa: BLE001 - the poller retries; the request takes the full path
+            log.exception("could not read the registry's change stamp")
         with self._check_lock:
             if self._poller is not None or self._closed.is_set():
                 return
