@@ -65,7 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"refusing to serve on {args.host} without a token: anyone who can reach it could "
                           "train, promote and predict. Pass --token-file FILE, or keep --host 127.0.0.1.")
     settings = ServerSettings(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), max_rows=args.max_rows,
-                              cors_origins=list(args.cors_origin))
+                              cors_origins=list(args.cors_origin), freeze_gc=True)
     # a job thread running Python code holds the GIL for up to the switch interval at a time; a shorter one
     # keeps prediction requests from queueing behind a training job (at a small cost to the job)
     sys.setswitchinterval(0.001)
@@ -74,6 +74,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if not getattr(args, "quiet", False):
             print(f"ML Workbench API on http://{args.host}:{args.port}  (docs: /docs, workspace: {ws.home})"
                   + ("  [bearer token required]" if token else ""), file=sys.stderr, flush=True)
+        import gc
+
+        gc.collect()
+        gc.freeze()  # start-up's objects are never garbage: full collections need not walk them (see ServerSettings)
         # open event streams would otherwise hold a graceful shutdown forever
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
                     timeout_graceful_shutdown=5)

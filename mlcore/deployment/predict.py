@@ -13,7 +13,7 @@ import pandas as pd
 from mlcore.errors import ConfigError, DataValidationError, MLWorkbenchError
 from mlcore.jobs import JobContext
 
-__all__ = ["predict_frame", "write_output", "neutralise_formulas", "proba_column", "OUTPUT_FORMATS"]
+__all__ = ["predict_frame", "predict_prepared", "write_output", "neutralise_formulas", "proba_column", "OUTPUT_FORMATS"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".xlsx": "excel", ".parquet": "parquet"}
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
@@ -41,14 +41,9 @@ def _split(pipeline: Any) -> tuple[Any | None, Any]:
     return None, _final_step(pipeline)
 
 
-def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None = None,
-                  classes: list[Any] | None = None, ctx: JobContext | None = None,
-                  chunk_rows: int = 100_000) -> pd.DataFrame:
-    """Predict `frame` chunk by chunk: a "prediction" column plus one "proba_<class>" column per class."""
-    ctx = ctx or JobContext()
-    if chunk_rows < 1:
-        raise ConfigError(f"chunk_rows must be at least 1, got {chunk_rows}")
-    prep, final = _split(pipeline)
+def _model_kind(pipeline: Any, final: Any, classes: list[Any] | None,
+                threshold: float | None) -> tuple[bool, np.ndarray, bool]:
+    """(is a classifier, class labels, prediction is the argmax of the probabilities); checks the threshold."""
     is_classifier = hasattr(final, "predict_proba") and hasattr(pipeline, "classes_")
     labels = np.asarray(classes if classes is not None else (pipeline.classes_ if is_classifier else []), dtype=object)
     if is_classifier and classes is not None and len(classes) != len(pipeline.classes_):
@@ -59,6 +54,66 @@ def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None
         if not 0.0 < float(threshold) < 1.0:
             raise ConfigError(f"decision threshold must be between 0 and 1, got {threshold}")
     use_argmax = is_classifier and type(final).__name__ not in _PREDICT_DIFFERS_FROM_PROBA
+    return is_classifier, labels, use_argmax
+
+
+def _predict_chunk(final: Any, features: Any, is_classifier: bool, threshold: float | None, use_argmax: bool,
+                   rows: tuple[int, int]) -> tuple[np.ndarray, np.ndarray | None]:
+    """(class positions or predicted values, probabilities or None) of the final estimator on prepared rows."""
+    try:
+        if is_classifier:
+            proba = np.asarray(final.predict_proba(features), dtype=float)
+            if threshold is not None:  # class positions; labels are attached once at the end
+                return (proba[:, 1] >= float(threshold)).astype(np.int64), proba
+            if use_argmax:
+                return np.argmax(proba, axis=1), proba
+            return np.asarray(final.predict(features)), proba
+        return np.asarray(final.predict(features)), None
+    except MLWorkbenchError:
+        raise
+    except (ValueError, TypeError, KeyError) as exc:
+        raise DataValidationError(f"the model could not predict rows {rows[0]}-{rows[1]}: {exc}") from exc
+
+
+def _labelled(pipeline: Any, classes: list[Any] | None, pred: Any, is_classifier: bool, threshold: float | None,
+              use_argmax: bool) -> Any:
+    """Class positions as the class labels (a categorical for text labels); other predictions unchanged."""
+    if is_classifier and (threshold is not None or use_argmax):
+        class_values = np.asarray(pipeline.classes_ if classes is None else classes)
+        if class_values.dtype.kind in "OUS":  # text labels: a categorical is built from the positions at no cost
+            return pd.Categorical.from_codes(pred, categories=[str(c) for c in class_values])
+        return class_values[pred]  # numeric labels keep their dtype
+    return pred
+
+
+def predict_prepared(pipeline: Any, features: Any, *, threshold: float | None = None) -> tuple[list[Any], Any]:
+    """(predictions as a list, class probabilities or None) for rows already prepared for the final estimator.
+
+    The same values as :func:`predict_frame`'s "prediction" and "proba_*" columns: a compiled preparation
+    (:mod:`mlcore.deployment.compiled`) hands its array here instead of a frame to the pipeline.
+    """
+    final = _final_step(pipeline)
+    is_classifier, _, use_argmax = _model_kind(pipeline, final, None, threshold)
+    n = len(features)
+    if n == 0:
+        return [], (np.zeros((0, len(pipeline.classes_))) if is_classifier else None)
+    pred, proba = _predict_chunk(final, features, is_classifier, threshold, use_argmax, (1, n))
+    return _labelled(pipeline, None, pred, is_classifier, threshold, use_argmax).tolist(), proba
+
+
+def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None = None,
+                  classes: list[Any] | None = None, ctx: JobContext | None = None,
+                  chunk_rows: int = 100_000, prepare: Any = None) -> pd.DataFrame:
+    """Predict `frame` chunk by chunk: a "prediction" column plus one "proba_<class>" column per class.
+
+    ``prepare``: a callable giving the final estimator's input for a chunk (or None: then the pipeline's
+    own preparation runs), e.g. a compiled preparation proved equal to the pipeline's.
+    """
+    ctx = ctx or JobContext()
+    if chunk_rows < 1:
+        raise ConfigError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    prep, final = _split(pipeline)
+    is_classifier, labels, use_argmax = _model_kind(pipeline, final, classes, threshold)
     n = len(frame)
     if n == 0:
         columns = {"prediction": np.asarray([], dtype=object)}
@@ -72,31 +127,21 @@ def predict_frame(pipeline: Any, frame: pd.DataFrame, *, threshold: float | None
         ctx.check_cancelled()
         chunk = frame.iloc[i * chunk_rows:(i + 1) * chunk_rows]
         try:
-            features = prep.transform(chunk) if prep is not None else chunk
-            if is_classifier:
-                proba = np.asarray(final.predict_proba(features), dtype=float)
-                probas.append(proba)
-                if threshold is not None:  # class positions; labels are attached once at the end
-                    predictions.append((proba[:, 1] >= float(threshold)).astype(np.int64))
-                elif use_argmax:
-                    predictions.append(np.argmax(proba, axis=1))
-                else:
-                    predictions.append(np.asarray(final.predict(features)))
-            else:
-                predictions.append(np.asarray(final.predict(features)))
+            features = prepare(chunk) if prepare is not None else None
+            if features is None:
+                features = prep.transform(chunk) if prep is not None else chunk
         except MLWorkbenchError:
             raise
         except (ValueError, TypeError, KeyError) as exc:
             raise DataValidationError(f"the model could not predict rows {i * chunk_rows + 1}-"
                                       f"{i * chunk_rows + len(chunk)}: {exc}") from exc
+        pred, proba = _predict_chunk(final, features, is_classifier, threshold, use_argmax,
+                                     (i * chunk_rows + 1, i * chunk_rows + len(chunk)))
+        predictions.append(pred)
+        if proba is not None:
+            probas.append(proba)
         ctx.progress((i + 1) / n_chunks, f"predicted {min(n, (i + 1) * chunk_rows)} of {n} rows")
-    pred: Any = np.concatenate(predictions)
-    if is_classifier and (threshold is not None or use_argmax):
-        class_values = np.asarray(pipeline.classes_ if classes is None else classes)
-        if class_values.dtype.kind in "OUS":  # text labels: a categorical is built from the positions at no cost
-            pred = pd.Categorical.from_codes(pred, categories=[str(c) for c in class_values])
-        else:  # numeric labels keep their dtype
-            pred = class_values[pred]
+    pred = _labelled(pipeline, classes, np.concatenate(predictions), is_classifier, threshold, use_argmax)
     columns: dict[str, Any] = {"prediction": pred}
     if is_classifier:
         proba_all = np.concatenate(probas) if probas else np.zeros((0, len(labels)))

@@ -32,6 +32,7 @@ _LAZY = {
     "OutlierClipper": "mlcore.prep._transformers",
     "AsText": "mlcore.prep._transformers",
     "ToFloat": "mlcore.prep._transformers",
+    "column_as_float": "mlcore.prep._transformers",
 }
 
 __all__ = sorted(_LAZY)

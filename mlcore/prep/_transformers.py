@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-__all__ = ["AsText", "ToFloat", "FrequencyEncoder", "DatetimeParts", "OutlierClipper", "onehot_name"]
+__all__ = ["AsText", "ToFloat", "FrequencyEncoder", "DatetimeParts", "OutlierClipper", "onehot_name", "column_as_float"]
 
 
 def onehot_name(feature: str, category: object) -> str:

@@ -24,12 +24,13 @@ from mlcore.registry.jobs import JobStore
 from mlcore.registry.models import ModelStore
 from mlcore.registry.orm import utcnow
 from mlcore.registry.recipes import RecipeStore
-from mlcore.registry.watch import append_prediction_logs, change_stamp, insert_prediction_logs, jobs_started_by
+from mlcore.registry.watch import append_prediction_log_batches, append_prediction_logs, change_stamp, insert_prediction_logs, jobs_started_by
 
 __all__ = [
     "Registry", "Database", "DatasetStore", "JobStore", "RecipeStore", "ModelStore", "ABStore",
     "DatasetInfo", "JobInfo", "ExperimentInfo", "RecipeInfo", "ModelVersionInfo", "TransitionInfo", "ABTestInfo",
     "hide_password", "utcnow", "change_stamp", "jobs_started_by", "insert_prediction_logs", "append_prediction_logs",
+    "append_prediction_log_batches",
 ]
 
 

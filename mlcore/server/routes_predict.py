@@ -22,7 +22,7 @@ from mlcore.server.schemas import PredictFields, PredictRequest
 from mlcore.server.serving import SMALL_BATCH
 from mlcore.server.uploads import display_name, saved_upload
 
-__all__ = ["router"]
+__all__ = ["router", "PredictFastPath"]
 
 PARSE_IN_THREAD = 256 * 1024  # bodies this big are parsed off the event loop
 _SCALARS = (str, int, float, bool, type(None))
@@ -78,6 +78,66 @@ def check_features(features: Any) -> None:
         scalars(features, "")
 
 
+async def fast_answer(models, body: PredictFields):
+    """The answer of a request the batcher can take (a cached model, rows of the trained types), else None."""
+    rows = row_count(body.features)
+    if rows > models.max_rows:
+        raise DataValidationError(f"{rows} rows in one call; this server accepts at most {models.max_rows}.")
+    if body.ab_test_name or not 0 < rows <= SMALL_BATCH:
+        return None
+    model = models.cached(body.model_id, body.model_name)
+    checked = models.checked_columns(model, body.features) if model is not None else None
+    if checked is None:
+        return None
+    predictions, proba, per_row = await asyncio.wrap_future(models.submit(model, checked, rows))
+    return json_response(models.answer(model, None, None, predictions, proba, per_row, body.user_id, []))
+
+
+class PredictFastPath:
+    """Plain ASGI in front of FastAPI's routing for ``POST /api/ml/models/predict`` requests the batcher
+    can take: a one-row answer skips a dozen layers of routing, dependency and exception machinery
+    (more time than the prediction). Anything else, including every error, is handed to the route
+    with the body replayed, so its answers and messages stay the route's own.
+    """
+
+    PATH = "/api/ml/models/predict"
+
+    def __init__(self, app, *, models) -> None:
+        self.app = app
+        self._models = models
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != self.PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        raw = b"".join(chunks)
+        if len(raw) < PARSE_IN_THREAD:
+            try:
+                answer = await fast_answer(self._models, parse_predict(raw))
+            except Exception:  # noqa: BLE001 - the route answers it again, with its error handling
+                answer = None
+            if answer is not None:
+                await answer(scope, receive, send)
+                return
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
 OUTPUT_MEDIA = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -87,9 +147,8 @@ def router(state) -> APIRouter:
     api = APIRouter(prefix="/api/ml/models", tags=["predict"])
 
     def predict_slow(body: PredictFields):
-        check_features(body.features)
         return models.predict(body.features, model_id=body.model_id, model_name=body.model_name,
-                              ab_test_name=body.ab_test_name, user_id=body.user_id)
+                              ab_test_name=body.ab_test_name, user_id=body.user_id, check=check_features)
 
     @api.post("/predict", openapi_extra=PREDICT_BODY)
     async def predict(request: Request):
@@ -100,16 +159,8 @@ def router(state) -> APIRouter:
         """
         raw = await request.body()
         body = parse_predict(raw) if len(raw) < PARSE_IN_THREAD else await run_in_threadpool(parse_predict, raw)
-        rows = row_count(body.features)
-        if rows > models.max_rows:
-            raise DataValidationError(f"{rows} rows in one call; this server accepts at most {models.max_rows}.")
-        if not body.ab_test_name and 0 < rows <= SMALL_BATCH:
-            model = models.cached(body.model_id, body.model_name)
-            checked = models.checked_columns(model, body.features) if model is not None else None
-            if checked is not None:
-                predictions, proba, per_row = await asyncio.wrap_future(models.submit(model, checked, rows))
-                return json_response(models.answer(model, None, None, predictions, proba, per_row, body.user_id, []))
-        return json_response(await run_in_threadpool(predict_slow, body))
+        answer = await fast_answer(models, body)
+        return answer if answer is not None else json_response(await run_in_threadpool(predict_slow, body))
 
     @api.post("/predict/file", response_class=FileResponse,
               responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}})

@@ -103,6 +103,10 @@ class RowChecker:
                 out[name] = values
         return out
 
+    def checked_frame(self, frame: pd.DataFrame) -> dict[str, Any] | None:
+        """:meth:`columns_of_records` of a frame's rows (as JSON would carry them)."""
+        return self.columns_of_records(frame.astype(object).where(frame.notna(), None).to_dict(orient="records"))
+
     # -- building -------------------------------------------------------------------
     def frame(self, row: Any) -> pd.DataFrame | None:
         """The checked frame of one row {column: value}, or None."""

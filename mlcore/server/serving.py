@@ -40,6 +40,7 @@ class LoadedModel:
     schema: Any  # InputSchema | None
     checker: Any = None  # RowChecker | None: the fast path of the schema check
     small: Any = None  # the pipeline for small batches: its final estimator on one thread
+    compiled: Any = None  # CompiledPreparation | None: the pipeline's preparation, proved equal, without pandas
 
     @property
     def classes(self) -> list[Any] | None:
@@ -48,6 +49,23 @@ class LoadedModel:
 
     def pipeline_for(self, rows: int) -> Any:
         return self.small if self.small is not None and rows <= SMALL_BATCH else self.pipeline
+
+    def predict_checked(self, checked: dict[str, Any], rows: int) -> tuple[list[Any], Any, float]:
+        """(predictions, probabilities or None, ms per row) of rows that passed the fast schema check."""
+        from mlcore.deployment import predict_frame, predict_prepared
+
+        t0 = time.perf_counter()
+        X = self.compiled.prepare_columns(checked) if self.compiled is not None else None
+        if X is not None:
+            predictions, proba = predict_prepared(self.pipeline_for(rows), X, threshold=self.info.threshold)
+            if proba is not None:
+                proba = np.ascontiguousarray(proba, dtype=float)
+        else:
+            out = predict_frame(self.pipeline_for(rows), self.checker.build(checked), threshold=self.info.threshold)
+            predictions = out["prediction"].tolist()
+            proba_cols = [c for c in out.columns if c.startswith("proba_")]
+            proba = np.ascontiguousarray(out[proba_cols].to_numpy(dtype=float)) if proba_cols else None
+        return predictions, proba, (time.perf_counter() - t0) * 1000 / rows
 
 
 def one_thread_copy(pipeline: Any) -> Any:
@@ -150,20 +168,19 @@ class LogWriter:
 
     def flush(self) -> int:
         """Write what is queued now (also called by close and by tests); returns rows written."""
-        from mlcore.registry import append_prediction_logs
+        from mlcore.registry import append_prediction_log_batches
 
         with self._flush_lock:
             with self._lock:
                 pending, self._pending, self._queued = self._pending, [], 0
-            rows = [dict(common, prediction=p, user_id=u) for common, preds, users in pending
-                    for p, u in zip(preds, users)]
+            rows = sum(len(preds) for _, preds, _ in pending)
             if rows:
                 try:
-                    append_prediction_logs(self._db, rows)
-                    self.written += len(rows)
+                    append_prediction_log_batches(self._db, pending)
+                    self.written += rows
                 except Exception:  # noqa: BLE001 - a lost log batch must not stop serving
-                    log.exception("could not write %d prediction log rows", len(rows))
-            return len(rows)
+                    log.exception("could not write %d prediction log rows", rows)
+            return rows
 
     def _run(self) -> None:
         from mlcore.server.jobs import lower_thread_priority
@@ -247,17 +264,10 @@ class Batcher:
             self.rounds += 1
 
     def _predict(self, group: list[_Item]) -> bool:
-        from mlcore.deployment import predict_frame
-
         model = group[0].model
         try:
-            frame = model.checker.build(model.checker.join([item.checked for item in group]))
-            t0 = time.perf_counter()
-            out = predict_frame(model.pipeline_for(len(frame)), frame, threshold=model.info.threshold)
-            per_row = (time.perf_counter() - t0) * 1000 / len(frame)
-            predictions = out["prediction"].tolist()
-            proba_cols = [c for c in out.columns if c.startswith("proba_")]
-            proba = np.ascontiguousarray(out[proba_cols].to_numpy(dtype=float)) if proba_cols else None
+            checked = model.checker.join([item.checked for item in group])
+            predictions, proba, per_row = model.predict_checked(checked, sum(item.rows for item in group))
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
             if len(group) > 1:
                 return False
@@ -283,12 +293,13 @@ class ModelServer:
     """Predicts with cached models of one workspace; thread-safe."""
 
     def __init__(self, workspace: Any, *, check_interval: float = 0.5, max_loaded: int = 16,
-                 max_rows: int = 100_000) -> None:
+                 max_rows: int = 100_000, after_load: Any = None) -> None:
         self._ws = workspace
+        self._after_load = after_load  # called once a version is loaded (the server freezes the GC there)
         self._check_interval = check_interval
         self._max_loaded = max_loaded
         self.max_rows = max_rows
-        self._pipelines: OrderedDict[str, tuple[Any, Any, Any, Any]] = OrderedDict()  # id -> LoadedModel fields
+        self._pipelines: OrderedDict[str, tuple[Any, ...]] = OrderedDict()  # id -> LoadedModel fields
         self._load_lock = threading.Lock()
         self._check_lock = threading.Lock()
         self._lookups = _Lookups(None, {}, {})
@@ -308,6 +319,10 @@ class ModelServer:
     def _start_poller(self) -> None:
         """A thread that looks at the registry's change stamp every ``check_interval`` seconds, so the
         hot path itself never queries the database."""
+        try:  # the stamp is read here first: the poller's first look must not drop lookups made meanwhile
+            self._fresh()
+        except Exception:  # noqa: BLE001 - the poller retries; the request takes the full path
+            log.exception("could not read the registry's change stamp")
         with self._check_lock:
             if self._poller is not None or self._closed.is_set():
                 return
@@ -375,16 +390,23 @@ class ModelServer:
             with self._load_lock:
                 cached = self._pipelines.get(info.id)
                 if cached is None:
-                    from mlcore.deployment import InputSchema
+                    from mlcore.deployment import InputSchema, compile_preparation, direct_estimator_copy
                     from mlcore.server.rowcheck import RowChecker
 
                     pipeline, _ = self._ws.load_model(info.id)
                     schema = InputSchema.from_dict(info.input_schema) if info.input_schema else None
                     checker = RowChecker(schema) if schema is not None else None
-                    cached = (pipeline, schema, checker, one_thread_copy(pipeline))
+                    compiled = compile_preparation(pipeline, schema,
+                                                   checker.checked_frame if checker and checker.usable else None)
+                    small = one_thread_copy(pipeline)
+                    if compiled is not None:  # small batches only: on 10,000 rows the wrapper's cost is nothing
+                        small = direct_estimator_copy(small or pipeline, compiled.probe) or small
+                    cached = (pipeline, schema, checker, small, compiled)
                     self._pipelines[info.id] = cached
                     while len(self._pipelines) > self._max_loaded:
                         self._pipelines.popitem(last=False)
+                    if self._after_load is not None:
+                        self._after_load()
         return LoadedModel(info, *cached)
 
     def resolve(self, model_id: str | None = None, model_name: str | None = None,
@@ -417,19 +439,23 @@ class ModelServer:
         from mlcore.deployment import predict_frame
         from mlcore.deployment import check_frame
 
-        if len(frame) > self.max_rows:
-            raise DataValidationError(f"{len(frame)} rows in one call; this server accepts at most "
-                                      f"{self.max_rows} (split the rows, or start it with a larger --max-rows).")
-        if len(frame) == 0:
-            raise DataValidationError("No rows to predict.")
+        self._check_rows(len(frame))
         warnings: list[str] = []
         if model.schema is not None and not checked:
             result = check_frame(frame, model.schema, source=source)
             frame, warnings = result.frame, list(result.warnings)
         t0 = time.perf_counter()
-        out = predict_frame(model.pipeline_for(len(frame)), frame, threshold=model.info.threshold)
+        out = predict_frame(model.pipeline_for(len(frame)), frame, threshold=model.info.threshold,
+                            prepare=model.compiled.prepare_frame if model.compiled is not None else None)
         per_row = (time.perf_counter() - t0) * 1000 / len(frame)
         return out, warnings, per_row
+
+    def _check_rows(self, rows: int) -> None:
+        if rows > self.max_rows:
+            raise DataValidationError(f"{rows} rows in one call; this server accepts at most "
+                                      f"{self.max_rows} (split the rows, or start it with a larger --max-rows).")
+        if rows == 0:
+            raise DataValidationError("No rows to predict.")
 
     def log(self, model: LoadedModel, out: "pd.DataFrame", test: "ABTestInfo | None", arm: str | None,
             user_ids: list[Any], latency_ms: float, wait: bool = True) -> list[int] | None:
@@ -465,14 +491,22 @@ class ModelServer:
         return None
 
     def predict(self, features: Any, *, model_id: str | None = None, model_name: str | None = None,
-                ab_test_name: str | None = None, user_id: Any = None) -> dict[str, Any]:
-        """The seed's /models/predict answer for ``features`` (see :func:`to_frame`, or a DataFrame)."""
+                ab_test_name: str | None = None, user_id: Any = None,
+                check: Any = None) -> dict[str, Any]:
+        """The seed's /models/predict answer for ``features`` (see :func:`to_frame`, or a DataFrame).
+
+        ``check``: called with ``features`` before the full schema check when the fast check declines them
+        (rows it accepts hold only JSON scalars of the trained types, so it need not look again)."""
         model, test, arm = self.resolve(model_id, model_name, ab_test_name, user_id)
         checked = self.checked_columns(model, features)
         if checked is not None:
-            out, warnings, per_row = self.predict_frame(model, model.checker.build(checked), checked=True)
-        else:
-            out, warnings, per_row = self.predict_frame(model, to_frame(features))
+            rows = len(next(iter(checked.values())))
+            self._check_rows(rows)
+            predictions, proba, per_row = model.predict_checked(checked, rows)
+            return self.answer(model, test, arm, predictions, proba, per_row, user_id, [])
+        if check is not None:
+            check(features)
+        out, warnings, per_row = self.predict_frame(model, to_frame(features))
         proba_cols = [c for c in out.columns if c.startswith("proba_")]
         proba = np.ascontiguousarray(out[proba_cols].to_numpy(dtype=float)) if proba_cols else None
         return self.answer(model, test, arm, out["prediction"].tolist(), proba, per_row, user_id, warnings)

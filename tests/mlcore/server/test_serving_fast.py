@@ -141,3 +141,58 @@ def test_server_jobs_run_at_a_lower_cpu_priority_than_request_handling(served):
     with pytest.raises(ConfigError):
         JobManager(served["ws"], job_nice=10).submit("tune", run)
     assert seen["job"] == min(19, here + 10)
+
+
+def test_served_models_predict_through_a_compiled_preparation_with_the_pipelines_answers(served, model_server):
+    from mlcore.deployment import check_frame, predict_frame
+    from mlcore.errors import DataValidationError
+
+    rows = table(40, seed=9).drop(columns="target").to_dict(orient="records")
+    rows += [{"x1": None, "x2": 0.1, "colour": "red"}, {"x1": 0.2, "x2": -0.3, "colour": "purple"},
+             {"x1": "0.5", "x2": 1.0, "colour": "blue"}, {"x1": 3, "x2": 2, "colour": "green"},
+             {"x1": 0.7, "x2": 1.5, "colour": None}, {"x1": 1e300, "x2": -1e300, "colour": "red"}]
+    for model_id in (served["model_a"], served["model_b"]):
+        model, _, _ = model_server.resolve(model_id=model_id)
+        assert model.compiled is not None  # proved equal at load time
+        for row in rows:
+            try:
+                reference = predict_frame(model.pipeline, check_frame(pd.DataFrame([row]), model.schema).frame)
+            except DataValidationError as exc:  # a float32 tree refuses 1e300: the same error either way
+                with pytest.raises(DataValidationError, match="could not predict") as caught:
+                    model_server.predict(row, model_id=model_id)
+                assert str(caught.value) == str(exc)
+                continue
+            got = model_server.predict(row, model_id=model_id)
+            assert got["prediction"] == reference["prediction"].tolist()
+            assert np.array_equal(got["prediction_proba"], reference.filter(like="proba_").to_numpy())
+        finite = rows[:-1]
+        together = model_server.predict(finite, model_id=model_id)
+        reference = predict_frame(model.pipeline, check_frame(pd.DataFrame(finite), model.schema).frame)
+        assert together["prediction"] == reference["prediction"].tolist()
+        assert np.array_equal(together["prediction_proba"], reference.filter(like="proba_").to_numpy())
+        assert any("purple" in w for w in together["warnings"])  # the full check's warnings are kept
+
+
+def test_a_server_that_freezes_the_gc_does_so_once_per_loaded_version(served):
+    import gc
+
+    from mlcore.server import ServerSettings, create_app
+
+    calls: list[str] = []
+    server = ModelServer(served["ws"], after_load=lambda: calls.append("loaded"))
+    try:
+        server.predict(ROW, model_id=served["model_a"])
+        server.predict(ROW, model_id=served["model_a"])  # cached: no second load
+        server.predict(ROW, model_id=served["model_b"])
+        assert calls == ["loaded", "loaded"]
+    finally:
+        server.close()
+    app = create_app(served["ws"], settings=ServerSettings(freeze_gc=True))
+    models = app.state.ml.models
+    try:
+        gc.unfreeze()
+        models.predict(ROW, model_id=served["model_a"])
+        assert gc.get_freeze_count() > 1000  # the loaded model and everything before it
+    finally:
+        gc.unfreeze()
+        models.close()
