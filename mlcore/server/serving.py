@@ -257,11 +257,11 @@ class Batcher:
                 if not item.future.set_running_or_notify_cancel():
                     continue
                 groups.setdefault((item.model.info.id, item.model.info.threshold), []).append(item)
+            self.rounds += 1  # counted before any answer goes out: a caller that has its answer sees it
             for group in groups.values():
                 if not self._predict(group):
                     for item in group:  # retried one by one: one request's failure stays its own
                         self._predict([item])
-            self.rounds += 1
 
     def _predict(self, group: list[_Item]) -> bool:
         model = group[0].model
@@ -273,12 +273,12 @@ class Batcher:
                 return False
             group[0].future.set_exception(exc)
             return True
+        self.predicted += sum(item.rows for item in group)  # before the answers, as the rounds
         start = 0
         for item in group:
             end = start + item.rows
             item.future.set_result((predictions[start:end], None if proba is None else proba[start:end], per_row))
             start = end
-        self.predicted += start
         return True
 
     def close(self) -> None:
