@@ -580,7 +580,7 @@ def _fit_xgboost_extmem(client: Any, parts: list[Path], estimator: Any, spec_dat
     out["model"] = local
     for w in out["workers"]:
         ctx.log(f"worker {w['worker']}: {w['rows']['train']:,} training and {w['rows']['validation']:,} validation "
-                f"rows; external-memory cache {w['cache_bytes'] / 2**20:.0f} MiB built in {w['cache_seconds']:.1f} s")
+                f"rows; local cache (prepared rows + XGBoost pages) {w['cache_bytes'] / 2**20:.0f} MiB built in {w['cache_seconds']:.1f} s")
     del xgb
     return out
 

@@ -97,48 +97,79 @@ def _batches(files: list[str], batch_bytes: int) -> Any:
             yield from source.iter_batches(batch_size=size, row_groups=[group], use_threads=False)
 
 
-def _make_iter(files: list[str], code: int, spec: dict[str, Any], cache: str, check: Any) -> Any:
+class _PreparedRows:
+    """The worker's rows, prepared once: the first pass over the Parquet parts splits, prepares
+    and label-encodes each batch and writes its training and validation rows to the worker's
+    local disk as float32 ``.npy`` files; XGBoost's later passes (the cache build reads the data
+    more than once) and the validation matrix read those instead of Parquet again."""
+
+    def __init__(self, files: list[str], spec: dict[str, Any], folder: Path, check: Any) -> None:
+        self.files, self.spec, self.folder, self.check = files, spec, folder, check
+        self.batches: dict[str, list[tuple[Path, Path]]] = {"train": [], "validation": []}
+        self.complete = False
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _save(self, split: str, X: np.ndarray, y: np.ndarray) -> None:
+        k = len(self.batches[split])
+        xp, yp = self.folder / f"{split}-{k:06d}-X.npy", self.folder / f"{split}-{k:06d}-y.npy"
+        np.save(xp, X)
+        np.save(yp, y)
+        self.batches[split].append((xp, yp))
+
+    def first_pass(self) -> Any:
+        """Yield (X, y) of the training rows batch by batch, saving both splits' rows as it goes."""
+        from mlcore.training._dask import _transform, dask_split_codes
+
+        spec, target = self.spec, self.spec["target"]
+        for batch in _batches(self.files, spec["batch_bytes"]):
+            self.check()
+            frame = batch.to_pandas()
+            del batch
+            frame = frame[frame[target].notna()]
+            if not len(frame):
+                continue
+            codes = dask_split_codes(frame, spec["seed"], spec["test_size"], spec["validation_size"])
+            for split, code in (("validation", 1), ("train", 0)):
+                rows = frame[codes == code]
+                if not len(rows):
+                    continue
+                X = _transform(rows[spec["features"]], spec["prep"], spec["names"]).to_numpy()
+                y = rows[target].to_numpy()
+                y = np.searchsorted(spec["classes"], y).astype(np.float32) if spec["classes"] is not None \
+                    else y.astype(np.float32)
+                self._save(split, X, y)
+                if split == "train":
+                    yield X, y
+            del frame
+        self.complete = True
+
+    def saved(self, split: str) -> Any:
+        for xp, yp in self.batches[split]:
+            self.check()
+            yield np.load(xp), np.load(yp)
+
+
+def _make_iter(rows: _PreparedRows, split: str, cache: str) -> Any:
     import xgboost as xgb
 
-    from mlcore.training._dask import _transform, dask_split_codes
-
     class PartsIter(xgb.DataIter):
-        """Feeds XGBoost the rows of one split of ``files``, one batch at a time."""
+        """Feeds XGBoost one split of the worker's rows, one batch at a time."""
 
         def __init__(self) -> None:
-            self.rows = 0
             self._batches: Any = None
             super().__init__(cache_prefix=cache, release_data=True, on_host=False)
 
         def reset(self) -> None:
             self._batches = None
-            self.rows = 0
 
         def next(self, input_data: Any) -> bool:
             if self._batches is None:
-                self._batches = _batches(files, spec["batch_bytes"])
-            while True:
-                check()
-                batch = next(self._batches, None)
-                if batch is None:
-                    return False
-                frame = batch.to_pandas()
-                del batch
-                target = spec["target"]
-                frame = frame[frame[target].notna()]
-                if not len(frame):
-                    continue
-                codes = dask_split_codes(frame, spec["seed"], spec["test_size"], spec["validation_size"])
-                frame = frame[codes == code]
-                if len(frame):
-                    break
-            X = _transform(frame[spec["features"]], spec["prep"], spec["names"]).to_numpy()
-            y = frame[target].to_numpy()
-            if spec["classes"] is not None:
-                y = np.searchsorted(spec["classes"], y).astype(np.float32)
-            del frame
-            self.rows += len(y)
-            input_data(data=X, label=y, feature_names=spec["names"])
+                first = split == "train" and not rows.complete
+                self._batches = rows.first_pass() if first else rows.saved(split)
+            got = next(self._batches, None)
+            if got is None:
+                return False
+            input_data(data=got[0], label=got[1], feature_names=rows.spec["names"])
             return True
 
     return PartsIter()
@@ -190,9 +221,10 @@ def _train_here(files: list[str], rank: int, coll_args: dict[str, Any], spec: di
         with xgb.collective.CommunicatorContext(**coll_args, dmlc_task_id=f"{rank:06d}"), \
                 xgb.config_context(nthread=nthread, verbosity=1):
             t0 = time.perf_counter()
-            it_train = _make_iter(files, 0, spec, str(cache_dir / "train"), check)
+            rows = _PreparedRows(files, spec, cache_dir / "rows", check)
+            it_train = _make_iter(rows, "train", str(cache_dir / "train"))
             Xy = xgb.ExtMemQuantileDMatrix(it_train, missing=np.nan, nthread=nthread, max_bin=params.get("max_bin"))
-            it_val = _make_iter(files, 1, spec, str(cache_dir / "validation"), check)
+            it_val = _make_iter(rows, "validation", str(cache_dir / "validation"))
             Xv = xgb.ExtMemQuantileDMatrix(it_val, missing=np.nan, nthread=nthread, ref=Xy,
                                            max_bin=params.get("max_bin"))
             out["cache_seconds"] = time.perf_counter() - t0
