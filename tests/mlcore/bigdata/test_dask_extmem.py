@@ -146,3 +146,22 @@ def test_prediction_streams_each_part_in_batches_into_its_own_file(workspace, pa
     local = workspace.predict(frame.drop(columns=["churn"]), model_id=version.id)["prediction"]
     assert scored["prediction"].tolist() == list(local)
     assert scored["x1"].tolist() == frame["x1"].tolist()
+
+
+def test_cli_dask_external_memory_flag(capsys, tmp_path, cluster):
+    import json
+
+    from mlcore.cli import main
+
+    home = str(tmp_path / "home")
+    _rows(1500).to_csv(tmp_path / "churn.csv", index=False)
+    assert main(["--home", home, "-q", "datasets", "import", str(tmp_path / "churn.csv"), "--target", "churn",
+                 "--chunk-rows", "500"]) == 0
+    capsys.readouterr()
+    code = main(["--home", home, "--json", "-q", "train", "--dataset", "churn.csv", "--algorithm", "xgboost",
+                 "--params", '{"n_estimators": 10}', "--dask", cluster, "--dask-external-memory", "on"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    job = json.loads(out)
+    assert job["status"] == "completed" and job["config"]["dask"]["external_memory"] is True
+    assert job["results"]["training_summary"]["dask"]["external_memory"] is True
