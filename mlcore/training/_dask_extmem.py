@@ -63,8 +63,7 @@ def assign_parts(parts: list[Path], sizes: list[tuple[int, int]], n_workers: int
 
 def cluster_memory(client: Any) -> tuple[int, int]:
     """(workers, total memory limit in bytes) of the cluster; a worker without a limit counts its host's RAM."""
-    workers = client.scheduler_info(n_workers=-1)["workers"] if _takes_n_workers(client) else \
-        client.scheduler_info()["workers"]
+    workers = all_workers(client)
     total = 0
     for info in workers.values():
         limit = int(info.get("memory_limit") or 0)
@@ -76,13 +75,37 @@ def cluster_memory(client: Any) -> tuple[int, int]:
     return len(workers), total
 
 
-def _takes_n_workers(client: Any) -> bool:
+def all_workers(client: Any) -> dict[str, Any]:
+    """Every worker's info (``scheduler_info()`` lists only the first few by default in recent versions)."""
     import inspect
 
-    return "n_workers" in inspect.signature(client.scheduler_info).parameters
+    if "n_workers" in inspect.signature(client.scheduler_info).parameters:
+        return client.scheduler_info(n_workers=-1)["workers"]
+    return client.scheduler_info()["workers"]
 
 
 # -- the worker side -------------------------------------------------------------------------
+def release_memory() -> None:
+    """Give freed memory back to the OS (the worker's RSS is what Dask's memory limit watches):
+    Python's garbage, arrow's pool, and glibc's free lists (``malloc_trim``)."""
+    import ctypes
+    import ctypes.util
+
+    gc.collect()
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except Exception:  # an older pyarrow: nothing to release
+        pass
+    name = ctypes.util.find_library("c")
+    if name:
+        try:
+            ctypes.CDLL(name).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+
+
 def _batches(files: list[str], batch_bytes: int) -> Any:
     """Record batches of ``files``, each about ``batch_bytes`` in memory, one row group at a time."""
     import pyarrow.parquet as pq
@@ -205,8 +228,8 @@ def extmem_train_on_worker(files: list[str], rank: int, coll_args: dict[str, Any
     except JobCancelled:
         return {**out, "cancelled": True}  # not a task error: the client raises JobCancelled
     finally:
-        gc.collect()
         shutil.rmtree(cache_dir, ignore_errors=True)
+        release_memory()
 
 
 def _train_here(files: list[str], rank: int, coll_args: dict[str, Any], spec: dict[str, Any], params: dict[str, Any],
@@ -262,7 +285,7 @@ def fit_xgboost_extmem(client: Any, parts: list[Path], spec: dict[str, Any], par
     from distributed import wait
     from xgboost.tracker import RabitTracker
 
-    workers = sorted(client.scheduler_info()["workers"])
+    workers = sorted(all_workers(client))
     shares = assign_parts(parts, parts_rows_and_bytes(parts), len(workers))
     workers = workers[:len(shares)]
     tracker = RabitTracker(n_workers=len(shares), host_ip=_tracker_host(client), sortby="task", timeout=0)
@@ -273,6 +296,7 @@ def fit_xgboost_extmem(client: Any, parts: list[Path], spec: dict[str, Any], par
     if log is not None:
         log(f"external memory: {len(parts)} part(s) over {len(shares)} worker(s) "
             f"({', '.join(str(len(s)) for s in shares)} part(s) each); tracker at {coll_args.get('dmlc_tracker_uri')}")
+    client.run(release_memory)  # what the split/sample pass left in the workers' allocators
     futures = [client.submit(extmem_train_on_worker, files, rank, coll_args, spec, params, rounds, early_stopping,
                              callbacks, variable, workers=[addr], allow_other_workers=False, pure=False,
                              key=f"mlwb-extmem-train-{rank}-{uuid.uuid4().hex}")
@@ -302,5 +326,5 @@ def _quiet_wait(tracker: Any) -> None:
         pass
 
 
-__all__ = ["fit_xgboost_extmem", "parts_rows_and_bytes", "cluster_memory", "assign_parts", "DEFAULT_BATCH_BYTES",
+__all__ = ["fit_xgboost_extmem", "release_memory", "all_workers", "parts_rows_and_bytes", "cluster_memory", "assign_parts", "DEFAULT_BATCH_BYTES",
            "IN_MEMORY_FACTOR"]

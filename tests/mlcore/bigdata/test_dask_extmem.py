@@ -105,7 +105,7 @@ def test_external_memory_cancel_stops_every_worker(workspace, parted, cluster, w
         assert client.submit(lambda: 41 + 1, pure=False).result(timeout=10) == 42
 
 
-def test_the_path_follows_the_data_size_and_lightgbm_is_refused_beyond_memory(cluster, parted):
+def test_xgboost_defaults_to_external_memory_and_lightgbm_is_refused_beyond_memory(cluster, parted):
     from distributed import Client
 
     from mlcore.training import choose_memory_path
@@ -114,9 +114,12 @@ def test_the_path_follows_the_data_size_and_lightgbm_is_refused_beyond_memory(cl
     parts = []  # sizes come from data_bytes alone here
     with Client(cluster) as client:
         ctx = RecordingContext()
+        # XGBoost: external memory by default, whatever the size; in memory only when asked
         assert choose_memory_path(client, parts, "xgboost", {"mode": "auto", "data_bytes": 3 << 30}, ctx) is True
-        assert "chosen" in ctx.logs[-1] and "3.00 GiB" in ctx.logs[-1] and "4.00 GiB in all" in ctx.logs[-1]
-        assert choose_memory_path(client, parts, "xgboost", {"mode": "auto", "data_bytes": 1 << 20}, ctx) is False
+        assert "the default" in ctx.logs[-1] and "3.00 GiB" in ctx.logs[-1] and "4.00 GiB in all" in ctx.logs[-1]
+        assert choose_memory_path(client, parts, "xgboost", {"mode": "auto", "data_bytes": 1 << 20}, ctx) is True
+        assert choose_memory_path(client, parts, "xgboost", {"mode": False, "data_bytes": 3 << 30}, ctx) is False
+        assert ctx.logs[-2].startswith("warning: in-memory training requested")
         assert choose_memory_path(client, parts, "lightgbm", {"mode": "auto", "data_bytes": 1 << 20}, ctx) is False
         with pytest.raises(ConfigError, match=r"LightGBM .*3\.00 GiB in memory.*4\.00 GiB in all"):
             choose_memory_path(client, parts, "lightgbm", {"mode": "auto", "data_bytes": 3 << 30}, JobContext())
