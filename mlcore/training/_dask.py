@@ -567,8 +567,6 @@ def _extmem_batch_bytes(client: Any) -> int:
 def _fit_xgboost_extmem(client: Any, parts: list[Path], estimator: Any, spec_data: dict[str, Any],
                         keys: tuple[str, str | None], task: str, classes: np.ndarray | None, config: TrainConfig,
                         topic: str, variable: str, ctx: JobContext) -> dict[str, Any]:
-    import xgboost as xgb
-
     from mlcore.training._dask_extmem import fit_xgboost_extmem
 
     inner = _inner(estimator)
@@ -589,7 +587,6 @@ def _fit_xgboost_extmem(client: Any, parts: list[Path], estimator: Any, spec_dat
     for w in out["workers"]:
         ctx.log(f"worker {w['worker']}: {w['rows']['train']:,} training and {w['rows']['validation']:,} validation "
                 f"rows; local cache (prepared rows + XGBoost pages) {w['cache_bytes'] / 2**20:.0f} MiB built in {w['cache_seconds']:.1f} s")
-    del xgb
     return out
 
 

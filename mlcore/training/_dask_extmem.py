@@ -313,7 +313,8 @@ def fit_xgboost_extmem(client: Any, parts: list[Path], spec: dict[str, Any], par
             raise JobCancelled("cancelled while the workers built their external-memory caches")
     finally:
         client.cancel(futures)
-        tracker.free() if not waiter.is_alive() else None
+        if not waiter.is_alive():  # a tracker still waiting (a failed run) is freed with its thread
+            tracker.free()
     first = next(r for r in results if r["rank"] == 0)
     return {"booster": first["booster"], "best_iteration": first.get("best_iteration"),
             "workers": [{k: r.get(k) for k in ("worker", "rows", "cache_bytes", "cache_seconds")} for r in results]}
