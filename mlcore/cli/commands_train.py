@@ -34,6 +34,9 @@ def register(sub, common) -> None:
     p.add_argument("--prep", help="preparation options as JSON (override the recipe)")
     p.add_argument("--seed", type=int, default=42)
     add_dask_arguments(p, "train lightgbm/xgboost")
+    p.add_argument("--dask-external-memory", choices=["auto", "on", "off"], default="auto",
+                   help="XGBoost on Dask: train from per-worker external memory (on), in memory (off), or choose by "
+                        "the data's size against the workers' memory (auto, default)")
     p.set_defaults(func=cmd_train)
 
     jobs = sub.add_parser("jobs", parents=[common], help="training and tuning jobs")
@@ -116,7 +119,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     with _ws(args) as ws:
         ds = ws.find_dataset(args.dataset)
         ctx = make_ctx(args)
-        job = ws.train(train_config_from_args(args, ds.id), ctx=ctx, dask=args.dask, dask_options=dask_options(args))
+        options = dask_options(args)
+        if args.dask and args.dask_external_memory != "auto":
+            options = {**(options or {}), "external_memory": args.dask_external_memory == "on"}
+        job = ws.train(train_config_from_args(args, ds.id), ctx=ctx, dask=args.dask, dask_options=options)
         ctx.finish()
     emit(args, job.record(), describe_job(job))
     return 0

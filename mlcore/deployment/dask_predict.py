@@ -1,9 +1,11 @@
 """Prediction of a partitioned dataset on a Dask cluster: partition by partition, written as Parquet parts.
 
-The pipeline (a local sklearn Pipeline, whatever trained it) travels to the workers inside the
-task graph; each partition is checked against the version's input schema and predicted with the
-same :func:`predict_frame` as a file, so the output columns are the same. Memory per worker is
-one partition plus the model. Per-row schema warnings and drift reports are not gathered.
+The pipeline (a local sklearn Pipeline, whatever trained it) is broadcast to the workers once;
+each part is one task that reads it a batch at a time, checks each batch against the version's
+input schema and predicts it with the same :func:`predict_frame` as a file (so the output columns
+are the same), appending to its own output part. Memory per worker is one batch plus the model,
+whatever the size of a part or of the data. Per-row schema warnings and drift reports are not
+gathered.
 """
 
 from __future__ import annotations
@@ -30,35 +32,98 @@ def _predict_part(frame: Any, pipeline: Any, schema: dict[str, Any] | None, thre
     return pd.concat([frame.reset_index(drop=True), preds.reset_index(drop=True)], axis=1).set_axis(frame.index)
 
 
+def _predict_file(path: str, out_path: str, pipeline: Any, schema: dict[str, Any] | None, threshold: float | None,
+                  keep_input: bool, batch_rows: int) -> int:
+    """One part, batch by batch: read ``batch_rows`` rows, predict, append to ``out_path``; rows written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(path, memory_map=False, pre_buffer=False)
+    writer = None
+    rows = 0
+    try:
+        for group in range(source.num_row_groups):
+            for batch in source.iter_batches(batch_size=batch_rows, row_groups=[group], use_threads=False):
+                frame = batch.to_pandas()
+                preds = _predict_part(frame, pipeline, schema, threshold, False).reset_index(drop=True)
+                table = pa.Table.from_pandas(preds, preserve_index=False)
+                if keep_input:  # the input columns as read (arrow), then the prediction columns
+                    both = pa.Table.from_batches([batch])
+                    both = both.drop_columns([c for c in both.column_names if c in table.column_names])
+                    for name, column in zip(table.column_names, table.columns):
+                        both = both.append_column(name, column)
+                    table = both
+                if writer is None:
+                    writer = pq.ParquetWriter(out_path, table.schema)
+                elif table.schema != writer.schema:
+                    table = table.cast(writer.schema)
+                writer.write_table(table)
+                rows += table.num_rows
+                del frame, preds, table, batch
+    finally:
+        if writer is not None:
+            writer.close()
+        _release_memory()
+    return rows
+
+
+def _release_memory() -> None:
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+        import ctypes.util
+
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError, ImportError):  # not glibc
+        pass
+
+
 def predict_parts_dask(parts: list[Path], output_dir: str | os.PathLike, pipeline: Any, *,
                        schema: dict[str, Any] | None = None, threshold: float | None = None,
                        address: str = "local", cluster: dict[str, Any] | None = None, keep_input: bool = True,
-                       ctx: JobContext | None = None) -> dict[str, Any]:
-    """Predict every row of the Parquet ``parts`` on Dask; write ``output_dir/part.N.parquet``; rows and parts."""
-    import dask.dataframe as dd
-    import pyarrow.parquet as pq
+                       batch_rows: int = 65_536, ctx: JobContext | None = None) -> dict[str, Any]:
+    """Predict every row of the Parquet ``parts`` on Dask; write ``output_dir/part.NNNNN.parquet``; rows and parts.
 
+    One task per part, each streaming its part ``batch_rows`` rows at a time into its own output
+    file: a worker holds one batch and the model, whatever the size of the data; nothing is
+    gathered here but the row counts.
+    """
     from mlcore.training import dask_client
 
     ctx = ctx or JobContext()
     out = Path(output_dir)
     if out.exists() and any(out.iterdir()):
         raise ConfigError(f"The output folder {out} is not empty; choose a new folder for the predictions.")
-    with dask_client(address, **(cluster or {})) as client:
-        ctx.progress(0.05, f"predicting {len(parts)} part(s) on {len(client.scheduler_info()['workers'])} worker(s)")
-        ddf = dd.read_parquet([str(p) for p in parts])
-        meta = _predict_part(ddf.head(20), pipeline, schema, threshold, keep_input).iloc[:0]
-        ctx.check_cancelled()
-        predicted = ddf.map_partitions(_predict_part, pipeline, schema, threshold, keep_input, meta=meta)
-        future = client.compute(predicted.to_parquet(str(out), write_index=False, compute=False))
-        while not future.done():
-            if ctx.cancel_requested:
-                future.cancel()
-                ctx.check_cancelled()
-            _wait(future, 0.2)
-        future.result()
+    out.mkdir(parents=True, exist_ok=True)
+    options = {k: v for k, v in (cluster or {}).items() if k not in ("external_memory", "batch_bytes")}
+    with dask_client(address, **options) as client:
+        ctx.progress(0.05, f"predicting {len(parts)} part(s) on {len(client.scheduler_info()['workers'])} worker(s), "
+                           f"{batch_rows:,} rows at a time")
+        client.run(_release_memory)  # a worker's allocators may still hold an earlier job's memory
+        model = client.scatter(pipeline, broadcast=True)
+        futures = [client.submit(_predict_file, str(part), str(out / f"part.{i:05d}.parquet"), model, schema, threshold,
+                                 keep_input, batch_rows, pure=False, key=f"mlwb-predict-{i}-{os.urandom(6).hex()}")
+                   for i, part in enumerate(parts)]
+        try:
+            done = 0
+            while done < len(futures):
+                if ctx.cancel_requested:
+                    client.cancel(futures)
+                    ctx.check_cancelled()
+                _wait(futures, 0.2)
+                now = sum(f.done() for f in futures)
+                if now != done:
+                    done = now
+                    ctx.progress(0.05 + 0.9 * done / len(futures), f"{done}/{len(futures)} part(s) predicted")
+            rows = sum(client.gather(futures))
+        finally:
+            client.cancel(futures)
     files = sorted(out.glob("*.parquet"))
-    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     ctx.progress(1.0, f"{rows:,} rows predicted")
     return {"rows": int(rows), "parts": len(files), "output_path": str(out)}
 

@@ -62,7 +62,8 @@ class TrainingService:
                 from mlcore.training import train_pipeline_dask
 
                 outcome = train_pipeline_dask(self.datasets.partition_paths(info.id), cfg, recipe, run,
-                                              address=dask, rows=info.rows, cluster=dask_options)
+                                              address=dask, rows=info.rows, cluster=dask_options,
+                                              memory_bytes=(info.import_info or {}).get("memory_bytes"))
             else:
                 outcome = train_pipeline(self.datasets.load_frame(info.id), cfg, recipe, run)
             run.save_pipeline(outcome.pipeline, outcome.split or None)

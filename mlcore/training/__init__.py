@@ -23,6 +23,7 @@ _LAZY = {
     "DASK_ALGORITHMS": "mlcore.training._dask",
     "dask_split_codes": "mlcore.training._dask",
     "check_dask_request": "mlcore.training._dask",
+    "choose_memory_path": "mlcore.training._dask",
 }
 
 __all__ = ["TrainConfig", "DEFAULT_ALGORITHM", "DEFAULT_EARLY_STOPPING", "DEFAULT_PATIENCE", "DEFAULT_REFIT", "evaluate_splits", *_LAZY]

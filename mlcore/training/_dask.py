@@ -294,12 +294,55 @@ def _fit_watched(fit: Any, client: Any, rounds: _Rounds, variable: str, ctx: Job
 # -- the job ------------------------------------------------------------------------------
 def train_pipeline_dask(parts: list[Path], config: TrainConfig, recipe: "PrepRecipe", ctx: JobContext | None = None,
                         *, address: str = "local", rows: int | None = None, sample_rows: int = SAMPLE_ROWS,
-                        cluster: dict[str, Any] | None = None) -> TrainOutcome:
-    """Train ``config.algorithm`` on the Parquet ``parts`` on a Dask cluster; the model comes back local."""
+                        cluster: dict[str, Any] | None = None, memory_bytes: int | None = None) -> TrainOutcome:
+    """Train ``config.algorithm`` on the Parquet ``parts`` on a Dask cluster; the model comes back local.
+
+    ``cluster`` shapes a LocalCluster (n_workers, threads_per_worker, memory_limit, processes) and
+    may carry ``external_memory``: ``"auto"`` (default: external memory for XGBoost; LightGBM is
+    refused when the data's in-memory size ``memory_bytes`` times ``IN_MEMORY_FACTOR`` exceeds
+    the workers' total memory), ``True`` or ``False``; ``batch_bytes``: rows read at a time on a
+    worker.
+    """
     ctx = ctx or JobContext()
     check_dask_request(config, recipe)
-    with dask_client(address, **(cluster or {})) as client:
-        return _train(client, parts, config, recipe, ctx, rows, sample_rows)
+    options = dict(cluster or {})
+    memory = {"mode": options.pop("external_memory", "auto"), "batch_bytes": options.pop("batch_bytes", None),
+              "data_bytes": memory_bytes}
+    if memory["mode"] not in ("auto", True, False):
+        raise ConfigError(f"external_memory must be 'auto', true or false, got {memory['mode']!r}.")
+    with dask_client(address, **options) as client:
+        return _train(client, parts, config, recipe, ctx, rows, sample_rows, memory)
+
+
+def choose_memory_path(client: Any, parts: list[Path], algorithm: str, memory: dict[str, Any],
+                       ctx: JobContext) -> bool:
+    """True for XGBoost's external-memory path; refuses LightGBM on data beyond the workers' memory."""
+    from mlcore.training._dask_extmem import IN_MEMORY_FACTOR, cluster_memory, parts_rows_and_bytes
+
+    n_workers, total = cluster_memory(client)
+    data = max(int(memory.get("data_bytes") or 0), sum(b for _, b in parts_rows_and_bytes(parts)))
+    fits = data * IN_MEMORY_FACTOR <= total
+    mode = memory.get("mode", "auto")
+    sizes = (f"the data takes {data / 2**30:.2f} GiB in memory; the {n_workers} worker(s) have "
+             f"{total / 2**30:.2f} GiB in all")
+    if algorithm == "lightgbm":
+        if mode is True:
+            raise ConfigError("LightGBM has no external-memory training on Dask; use algorithm 'xgboost'.")
+        if not fits:
+            raise ConfigError(f"LightGBM on Dask keeps each worker's share of the data in memory (about "
+                              f"{IN_MEMORY_FACTOR}x the data across the cluster) and has no external memory: {sizes}. "
+                              "Use algorithm 'xgboost' (it switches to external memory), or more worker memory.")
+        ctx.log(f"in-memory training (lightgbm.dask): {sizes}")
+        return False
+    # XGBoost defaults to external memory whatever the size: measured on 2 workers x 1 GiB, it was
+    # as fast as xgboost.dask on small data and xgboost.dask lost a worker at 0.2x the workers' memory
+    use = True if mode == "auto" else bool(mode)
+    why = "the default for XGBoost on Dask" if mode == "auto" else "requested"
+    if not use and not fits:
+        ctx.log(f"warning: in-memory training requested, but the workers may run out of memory: {sizes}")
+    ctx.log(f"{'external-memory training (ExtMemQuantileDMatrix per worker)' if use else 'in-memory training (xgboost.dask)'}"
+            f" ({why}): {sizes}")
+    return use
 
 
 def check_dask_request(config: TrainConfig, recipe: "PrepRecipe") -> None:
@@ -315,7 +358,7 @@ def check_dask_request(config: TrainConfig, recipe: "PrepRecipe") -> None:
 
 
 def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRecipe", ctx: JobContext,
-           rows: int | None, sample_rows: int) -> TrainOutcome:
+           rows: int | None, sample_rows: int, memory: dict[str, Any]) -> TrainOutcome:
     import dask
     import dask.dataframe as dd
 
@@ -324,6 +367,10 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     from mlcore.prep import build_preprocessor, selected_features
 
     target = config.target_column
+    external = choose_memory_path(client, parts, config.algorithm, memory, ctx)
+    from mlcore.training._dask_extmem import release_memory
+
+    client.run(release_memory)  # an earlier job's freed memory still counts in a worker's RSS
     ctx.progress(0.01, f"reading {len(parts)} part(s) on {len(client.scheduler_info()['workers'])} Dask worker(s)")
     ddf = dd.read_parquet([str(p) for p in parts])
     if target not in ddf.columns:
@@ -394,7 +441,26 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
     Variable(variable, client=client).set(None)
     t_fit = time.perf_counter()
     ctx.progress(0.08, f"training {spec.name} on Dask")
-    if config.algorithm == "xgboost":
+    extmem_info = None
+    if config.algorithm == "xgboost" and external:
+        keys = _xgb_keys(task, classes)
+        rounds = _Rounds(task, *keys, var_train, var_val, rec)
+        spec_data = {"target": target, "features": features, "prep": prep, "names": names, "classes": classes,
+                     "seed": config.seed, "test_size": config.test_size, "validation_size": config.validation_size,
+                     "batch_bytes": int(memory.get("batch_bytes") or _extmem_batch_bytes(client))}
+        client.subscribe_topic(topic, rounds.handler)
+        try:
+            extmem_info = _fit_watched(lambda: _fit_xgboost_extmem(client, parts, estimator, spec_data, keys, task,
+                                                                   classes, config, topic, variable, ctx),
+                                       client, rounds, variable, ctx.sub(0.08, 0.85))
+        finally:
+            client.unsubscribe_topic(topic)
+        model = extmem_info.pop("model")
+        fed = {k: sum(w["rows"][k] for w in extmem_info["workers"]) for k in ("train", "validation")}
+        if fed != {k: n_rows[k] for k in fed}:
+            ctx.log(f"warning: the workers read {fed} rows, the split counted "
+                    f"{ {k: n_rows[k] for k in fed} }")
+    elif config.algorithm == "xgboost":
         keys = _xgb_keys(task, classes)
         rounds = _Rounds(task, *keys, var_train, var_val, rec)
         client.subscribe_topic(topic, rounds.handler)
@@ -415,6 +481,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
         finally:
             client.unsubscribe_topic(topic)
     fit_seconds = time.perf_counter() - t_fit
+    best_iteration = _best_iteration(model, rec)  # before _adopt trims a local booster to its best round
     estimator = _adopt(estimator, model, classes)
 
     from sklearn.pipeline import Pipeline
@@ -427,7 +494,7 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
         evaluation.update(_evaluate_splits(pipeline, task, {name: (rows_of[features], rows_of[target])}, config.seed))
     best = rec.best_record
     summary = {
-        "best_iteration": _best_iteration(model, rec), "n_iterations": rec.history[-1]["iteration"] if rec.history else 0,
+        "best_iteration": best_iteration, "n_iterations": rec.history[-1]["iteration"] if rec.history else 0,
         "stopped_early": bool(rec.history) and rec.history[-1]["iteration"] < n_rounds,
         "fit_seconds": fit_seconds, "loss_name": loss_name, "metric_name": metric_name, "cancelled": False,
         "mode": "iterations", "best_val_loss": None if best is None else best["val_loss"],
@@ -440,6 +507,8 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
         "refit": {"scheme": "none: trained on the training rows only (Dask)", "rows": n_rows["train"]},
         "dask": {"workers": len(client.scheduler_info()["workers"]), "partitions": int(ddf.npartitions),
                  "split": "seeded hash of each row's values", "preparation_fitted_on_rows": int(len(X_sample)),
+                 "external_memory": extmem_info is not None,
+                 **({"external_memory_workers": extmem_info["workers"]} if extmem_info else {}),
                  "evaluated_on_sample_rows": {k: v.get("n_rows") for k, v in evaluation.items()}},
     }
     ctx.progress(1.0, "done")
@@ -486,6 +555,41 @@ def _fit_xgboost(client: Any, estimator: Any, X: Any, y: Any, Xv: Any, yv: Any, 
     return model
 
 
+def _extmem_batch_bytes(client: Any) -> int:
+    """A batch of about 1/16 of the smallest worker's memory limit, at most DEFAULT_BATCH_BYTES."""
+    from mlcore.training._dask_extmem import DEFAULT_BATCH_BYTES, all_workers
+
+    limits = [int(w.get("memory_limit") or 0) for w in all_workers(client).values()]
+    limits = [v for v in limits if v]
+    return int(min([DEFAULT_BATCH_BYTES] + [v // 16 for v in limits]))
+
+
+def _fit_xgboost_extmem(client: Any, parts: list[Path], estimator: Any, spec_data: dict[str, Any],
+                        keys: tuple[str, str | None], task: str, classes: np.ndarray | None, config: TrainConfig,
+                        topic: str, variable: str, ctx: JobContext) -> dict[str, Any]:
+    from mlcore.training._dask_extmem import fit_xgboost_extmem
+
+    inner = _inner(estimator)
+    params = {k: v for k, v in inner.get_xgb_params().items() if v is not None and k not in ("n_jobs", "verbosity")}
+    if "random_state" in params:
+        params["seed"] = params.pop("random_state")
+    if task == "classification" and len(classes) > 2:
+        params.update(objective="multi:softprob", num_class=int(len(classes)))
+    params["eval_metric"] = [k for k in keys if k]
+    params.setdefault("tree_method", "hist")
+    rounds = int(inner.get_params()["n_estimators"] or 100)
+    patience = int(config.early_stopping_patience) if config.early_stopping else None
+    out = fit_xgboost_extmem(client, parts, spec_data, params, rounds, patience, [_xgb_reporter(topic, variable)],
+                             variable, log=ctx.log)
+    local = type(inner)()
+    local.load_model(bytearray(out["booster"]))
+    out["model"] = local
+    for w in out["workers"]:
+        ctx.log(f"worker {w['worker']}: {w['rows']['train']:,} training and {w['rows']['validation']:,} validation "
+                f"rows; local cache (prepared rows + XGBoost pages) {w['cache_bytes'] / 2**20:.0f} MiB built in {w['cache_seconds']:.1f} s")
+    return out
+
+
 def _fit_lightgbm(client: Any, estimator: Any, X: Any, y: Any, Xv: Any, yv: Any, config: TrainConfig,
                   recipe: "PrepRecipe", topic: str, variable: str) -> Any:
     import lightgbm as lgb
@@ -525,10 +629,13 @@ def _adopt(estimator: Any, model: Any, classes: np.ndarray | None) -> Any:
     import xgboost as xgb
 
     inner = _inner(estimator)
-    with tempfile.TemporaryDirectory() as tmp:
-        model.save_model(Path(tmp) / "model.json")
-        local = type(inner)()
-        local.load_model(Path(tmp) / "model.json")
+    if isinstance(model, (xgb.XGBClassifier, xgb.XGBRegressor)) and not hasattr(model, "client"):
+        local = model  # the external-memory path's booster, already local
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            model.save_model(Path(tmp) / "model.json")
+            local = type(inner)()
+            local.load_model(Path(tmp) / "model.json")
     local.set_params(n_jobs=1)
     best = getattr(local, "best_iteration", None)
     if best is not None and best + 1 < local.get_booster().num_boosted_rounds():
@@ -545,4 +652,5 @@ def _best_iteration(model: Any, rec: Recorder) -> int | None:
     return rec.history[-1]["iteration"] if rec.history else None
 
 
-__all__ = ["train_pipeline_dask", "check_dask_request", "dask_client", "dask_split_codes", "DASK_ALGORITHMS"]
+__all__ = ["train_pipeline_dask", "check_dask_request", "dask_client", "dask_split_codes", "choose_memory_path",
+           "DASK_ALGORITHMS"]
