@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from mlcore.errors import ConflictError, NotFoundError
@@ -14,6 +14,12 @@ from mlcore.registry import _convert as conv
 from mlcore.registry import orm
 from mlcore.registry.db import Database
 from mlcore.registry.entities import ModelVersionInfo, TransitionInfo
+
+
+def _lost_a_race(exc: OperationalError) -> bool:
+    """A deadlock or serialization failure PostgreSQL broke, or SQLite's writer lock timing out."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in ("40P01", "40001") or "database is locked" in str(orig)
 
 
 def _version_row(s: Session, key: str) -> orm.MLModelVersion:
@@ -87,13 +93,18 @@ class ModelStore:
     def transition(self, key: str, new_status: str, reason: str | None) -> ModelVersionInfo:
         """Move a version to ``new_status`` in one transaction; a production version it replaces is archived.
 
-        The partial unique index allows one production row per name; when two processes
-        promote at once, the loser's commit fails and it retries on the fresh state.
+        The versions of the name are locked first, in id order (``SELECT … FOR UPDATE`` on PostgreSQL;
+        SQLite's writer lock does the same), so two processes changing one name's stages queue instead
+        of deadlocking on each other's rows. The partial unique index allows one production row per
+        name; a commit that still loses (or a deadlock the database broke) is retried on the fresh state.
         """
         for attempt in range(5):
             try:
                 with self._db.session() as s:
                     row = _version_row(s, key)
+                    s.scalars(select(orm.MLModelVersion.id).where(orm.MLModelVersion.name == row.name)
+                              .order_by(orm.MLModelVersion.id).with_for_update()).all()
+                    s.refresh(row)  # its stage as the lock holder before us left it
                     if row.status == new_status:
                         return conv.model_version(row)
                     if new_status == "production":
@@ -107,7 +118,11 @@ class ModelStore:
                     row.status = new_status
                     s.flush()
                     return conv.model_version(row)
-            except IntegrityError:
+            except IntegrityError:  # the one-production index: another process promoted first
+                time.sleep(0.05 * (attempt + 1))
+            except OperationalError as exc:
+                if not _lost_a_race(exc):
+                    raise
                 time.sleep(0.05 * (attempt + 1))
         raise ConflictError(f"Could not change the stage of {key!r}: another process keeps changing it.")
 
