@@ -88,18 +88,7 @@ def _float_step(step: Any) -> Callable[[np.ndarray], np.ndarray]:
         lower, upper = np.asarray(step.lower_), np.asarray(step.upper_)
         return lambda X: np.clip(X, lower, upper)
     if kind is StandardScaler:
-        mean = np.asarray(step.mean_, dtype=np.float64) if step.with_mean else None
-        scale = np.asarray(step.scale_, dtype=np.float64) if step.with_std else None
-
-        def standard(X: np.ndarray) -> np.ndarray:
-            X = X.copy()
-            if mean is not None:
-                X -= mean
-            if scale is not None:
-                X /= scale
-            return X
-
-        return standard
+        return _centre_and_scale(step.mean_ if step.with_mean else None, step.scale_ if step.with_std else None)
     if kind is MinMaxScaler:
         if step.clip:
             raise _NotCompilable("MinMaxScaler(clip=True)")
@@ -112,19 +101,25 @@ def _float_step(step: Any) -> Callable[[np.ndarray], np.ndarray]:
 
         return minmax
     if kind is RobustScaler:
-        center = np.asarray(step.center_, dtype=np.float64) if step.with_centering else None
-        rscale = np.asarray(step.scale_, dtype=np.float64) if step.with_scaling else None
-
-        def robust(X: np.ndarray) -> np.ndarray:
-            X = X.copy()
-            if center is not None:
-                X -= center
-            if rscale is not None:
-                X /= rscale
-            return X
-
-        return robust
+        return _centre_and_scale(step.center_ if step.with_centering else None,
+                                 step.scale_ if step.with_scaling else None)
     raise _NotCompilable(f"numeric step {kind.__name__}")
+
+
+def _centre_and_scale(centre: Any, scale: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """``(X - centre) / scale`` as StandardScaler and RobustScaler compute it (either may be off: None)."""
+    centre = None if centre is None else np.asarray(centre, dtype=np.float64)
+    scale = None if scale is None else np.asarray(scale, dtype=np.float64)
+
+    def centre_and_scale(X: np.ndarray) -> np.ndarray:
+        X = X.copy()
+        if centre is not None:
+            X -= centre
+        if scale is not None:
+            X /= scale
+        return X
+
+    return centre_and_scale
 
 
 def _text_encoder(step: Any) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
