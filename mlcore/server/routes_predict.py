@@ -82,7 +82,7 @@ async def fast_answer(models, body: PredictFields):
     """The answer of a request the batcher can take (a cached model, rows of the trained types), else None."""
     rows = row_count(body.features)
     if rows > models.max_rows:
-        raise DataValidationError(f"{rows} rows in one call; this server accepts at most {models.max_rows}.")
+        models.check_rows(rows)  # refused before any work on the rows, with the full path's message
     if body.ab_test_name or not 0 < rows <= SMALL_BATCH:
         return None
     model = models.cached(body.model_id, body.model_name)

@@ -439,7 +439,7 @@ class ModelServer:
         from mlcore.deployment import predict_frame
         from mlcore.deployment import check_frame
 
-        self._check_rows(len(frame))
+        self.check_rows(len(frame))
         warnings: list[str] = []
         if model.schema is not None and not checked:
             result = check_frame(frame, model.schema, source=source)
@@ -450,7 +450,8 @@ class ModelServer:
         per_row = (time.perf_counter() - t0) * 1000 / len(frame)
         return out, warnings, per_row
 
-    def _check_rows(self, rows: int) -> None:
+    def check_rows(self, rows: int) -> None:
+        """Refuse no rows, or more than this server's ``max_rows``, with the one message for both paths."""
         if rows > self.max_rows:
             raise DataValidationError(f"{rows} rows in one call; this server accepts at most "
                                       f"{self.max_rows} (split the rows, or start it with a larger --max-rows).")
@@ -501,7 +502,7 @@ class ModelServer:
         checked = self.checked_columns(model, features)
         if checked is not None:
             rows = len(next(iter(checked.values())))
-            self._check_rows(rows)
+            self.check_rows(rows)
             predictions, proba, per_row = model.predict_checked(checked, rows)
             return self.answer(model, test, arm, predictions, proba, per_row, user_id, [])
         if check is not None:
@@ -556,9 +557,7 @@ class ModelServer:
 
     def submit(self, model: LoadedModel, checked: dict[str, list[Any]], rows: int) -> "Future":
         """Queue checked rows for the batcher; the future's result is (predictions, proba or None, ms per row)."""
-        if rows > self.max_rows:
-            raise DataValidationError(f"{rows} rows in one call; this server accepts at most {self.max_rows} "
-                                      "(split the rows, or start it with a larger --max-rows).")
+        self.check_rows(rows)
         return self.batcher.submit(model, checked, rows)
 
     def predict_table(self, frame: "pd.DataFrame", *, model_id: str | None = None, model_name: str | None = None,
