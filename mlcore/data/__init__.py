@@ -24,12 +24,14 @@ __all__ = [
     "load_sample",
     "profile_frame",
     "read_table",
+    "release_all_memory",
     "suggest_target",
     "suggest_target_for",
 ]
 
 _LAZY = {
     "read_table": "mlcore.data.reader",
+    "release_all_memory": "mlcore.data.arrow",
     "ParquetPages": "mlcore.data.pages",
     "ROW_GROUP_ROWS": "mlcore.data.pages",
     "profile_frame": "mlcore.data.profile",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 
 import pandas as pd
 import pyarrow as pa
@@ -41,6 +42,17 @@ def release_memory() -> None:
     """Give freed heap pages back to the system (glibc's malloc_trim); a no-op elsewhere."""
     if _TRIM is not None:
         _TRIM(0)
+
+
+def release_all_memory() -> None:
+    """Give everything freed back to the OS (a Dask worker's RSS is what its memory limit watches):
+    Python's garbage, Arrow's default pool, and glibc's free lists."""
+    gc.collect()
+    try:
+        pa.default_memory_pool().release_unused()
+    except AttributeError:  # an older pyarrow: nothing to release
+        pass
+    release_memory()
 
 
 def _is_text(t: pa.DataType) -> bool:

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mlcore.data import release_all_memory
 from mlcore.errors import ConfigError
 from mlcore.jobs import JobContext
 
@@ -63,24 +64,8 @@ def _predict_file(path: str, out_path: str, pipeline: Any, schema: dict[str, Any
     finally:
         if writer is not None:
             writer.close()
-        _release_memory()
+        release_all_memory()
     return rows
-
-
-def _release_memory() -> None:
-    import gc
-
-    gc.collect()
-    try:
-        import ctypes
-        import ctypes.util
-
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError, ImportError):  # not glibc
-        pass
 
 
 def predict_parts_dask(parts: list[Path], output_dir: str | os.PathLike, pipeline: Any, *,
@@ -104,7 +89,7 @@ def predict_parts_dask(parts: list[Path], output_dir: str | os.PathLike, pipelin
     with dask_client(address, **options) as client:
         ctx.progress(0.05, f"predicting {len(parts)} part(s) on {len(client.scheduler_info()['workers'])} worker(s), "
                            f"{batch_rows:,} rows at a time")
-        client.run(_release_memory)  # a worker's allocators may still hold an earlier job's memory
+        client.run(release_all_memory)  # a worker's allocators may still hold an earlier job's memory
         model = client.scatter(pipeline, broadcast=True)
         futures = [client.submit(_predict_file, str(part), str(out / f"part.{i:05d}.parquet"), model, schema, threshold,
                                  keep_input, batch_rows, pure=False, key=f"mlwb-predict-{i}-{os.urandom(6).hex()}")

@@ -368,9 +368,9 @@ def _train(client: Any, parts: list[Path], config: TrainConfig, recipe: "PrepRec
 
     target = config.target_column
     external = choose_memory_path(client, parts, config.algorithm, memory, ctx)
-    from mlcore.training._dask_extmem import release_memory
+    from mlcore.data import release_all_memory
 
-    client.run(release_memory)  # an earlier job's freed memory still counts in a worker's RSS
+    client.run(release_all_memory)  # an earlier job's freed memory still counts in a worker's RSS
     ctx.progress(0.01, f"reading {len(parts)} part(s) on {len(client.scheduler_info()['workers'])} Dask worker(s)")
     ddf = dd.read_parquet([str(p) for p in parts])
     if target not in ddf.columns:

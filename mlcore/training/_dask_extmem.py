@@ -19,7 +19,6 @@ the data iterators.
 
 from __future__ import annotations
 
-import gc
 import shutil
 import socket
 import threading
@@ -29,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from mlcore.data import release_all_memory
 from mlcore.errors import JobCancelled
 
 DEFAULT_BATCH_BYTES = 64 << 20  # in-memory (float64/arrow) bytes of rows read at a time on a worker
@@ -85,27 +85,6 @@ def all_workers(client: Any) -> dict[str, Any]:
 
 
 # -- the worker side -------------------------------------------------------------------------
-def release_memory() -> None:
-    """Give freed memory back to the OS (the worker's RSS is what Dask's memory limit watches):
-    Python's garbage, arrow's pool, and glibc's free lists (``malloc_trim``)."""
-    import ctypes
-    import ctypes.util
-
-    gc.collect()
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except Exception:  # an older pyarrow: nothing to release
-        pass
-    name = ctypes.util.find_library("c")
-    if name:
-        try:
-            ctypes.CDLL(name).malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc
-            pass
-
-
 def _batches(files: list[str], batch_bytes: int) -> Any:
     """Record batches of ``files``, each about ``batch_bytes`` in memory, one row group at a time."""
     import pyarrow.parquet as pq
@@ -229,7 +208,7 @@ def extmem_train_on_worker(files: list[str], rank: int, coll_args: dict[str, Any
         return {**out, "cancelled": True}  # not a task error: the client raises JobCancelled
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
-        release_memory()
+        release_all_memory()
 
 
 def _train_here(files: list[str], rank: int, coll_args: dict[str, Any], spec: dict[str, Any], params: dict[str, Any],
@@ -296,7 +275,7 @@ def fit_xgboost_extmem(client: Any, parts: list[Path], spec: dict[str, Any], par
     if log is not None:
         log(f"external memory: {len(parts)} part(s) over {len(shares)} worker(s) "
             f"({', '.join(str(len(s)) for s in shares)} part(s) each); tracker at {coll_args.get('dmlc_tracker_uri')}")
-    client.run(release_memory)  # what the split/sample pass left in the workers' allocators
+    client.run(release_all_memory)  # what the split/sample pass left in the workers' allocators
     futures = [client.submit(extmem_train_on_worker, files, rank, coll_args, spec, params, rounds, early_stopping,
                              callbacks, variable, workers=[addr], allow_other_workers=False, pure=False,
                              key=f"mlwb-extmem-train-{rank}-{uuid.uuid4().hex}")
@@ -327,5 +306,5 @@ def _quiet_wait(tracker: Any) -> None:
         pass
 
 
-__all__ = ["fit_xgboost_extmem", "release_memory", "all_workers", "parts_rows_and_bytes", "cluster_memory", "assign_parts", "DEFAULT_BATCH_BYTES",
+__all__ = ["fit_xgboost_extmem", "all_workers", "parts_rows_and_bytes", "cluster_memory", "assign_parts", "DEFAULT_BATCH_BYTES",
            "IN_MEMORY_FACTOR"]
