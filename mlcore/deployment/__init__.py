@@ -25,6 +25,7 @@ _LAZY = {
     "CompiledPreparation": "mlcore.deployment.compiled",
     "direct_estimator_copy": "mlcore.deployment.direct",
     "write_output": "mlcore.deployment.predict",
+    "output_bytes": "mlcore.deployment.predict",
     "OUTPUT_FORMATS": "mlcore.deployment.predict",
     "neutralise_formulas": "mlcore.deployment.predict",
     "proba_column": "mlcore.deployment.predict",

@@ -13,7 +13,7 @@ import pandas as pd
 from mlcore.errors import ConfigError, DataValidationError, MLWorkbenchError
 from mlcore.jobs import JobContext
 
-__all__ = ["predict_frame", "predict_prepared", "write_output", "neutralise_formulas", "proba_column", "OUTPUT_FORMATS"]
+__all__ = ["predict_frame", "predict_prepared", "write_output", "output_bytes", "neutralise_formulas", "proba_column", "OUTPUT_FORMATS"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".xlsx": "excel", ".parquet": "parquet"}
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
@@ -225,6 +225,39 @@ def sweep_partials(folder: Path) -> list[Path]:
     return removed
 
 
+def _write(df: pd.DataFrame, target: Any, suffix: str) -> None:
+    """``df`` to a path or a binary buffer as .csv, .xlsx or .parquet (formulas neutralised in CSV/Excel)."""
+    if suffix == ".csv":
+        neutralise_formulas(df).to_csv(target, index=False)
+    elif suffix == ".xlsx":
+        _excel_ready(neutralise_formulas(df)).to_excel(target, index=False, engine="openpyxl")
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        # dictionary-encode text columns only: trying it on float columns (every value distinct) costs
+        # most of the write (10,000 rows x 15 columns: 12 ms -> 5 ms) and makes the file larger
+        text = [field.name for field in table.schema
+                if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+                or pa.types.is_string_view(field.type) or pa.types.is_dictionary(field.type)]
+        pq.write_table(table, target, use_dictionary=text)
+
+
+def output_bytes(df: pd.DataFrame, fmt: str) -> bytes:
+    """``df`` as the bytes of a .csv, .xlsx or .parquet file (``fmt`` without the dot), as :func:`write_output` writes it."""
+    import io
+
+    suffix = "." + fmt.lower().lstrip(".")
+    if suffix not in OUTPUT_FORMATS:
+        raise ConfigError(f"the output format must be csv, xlsx or parquet, not {fmt!r}")
+    if suffix == ".xlsx" and len(df) > EXCEL_MAX_ROWS:
+        raise ConfigError(f"{len(df)} rows exceed Excel's limit of {EXCEL_MAX_ROWS}; use csv or parquet")
+    buffer = io.BytesIO()
+    _write(df, buffer, suffix)
+    return buffer.getvalue()
+
+
 def write_output(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write `df` as .csv, .xlsx or .parquet by the extension (formulas neutralised in CSV/Excel); return the path."""
     target = Path(path)
@@ -238,12 +271,7 @@ def write_output(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     sweep_partials(target.parent)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        if suffix == ".csv":
-            neutralise_formulas(df).to_csv(tmp, index=False)
-        elif suffix == ".xlsx":
-            _excel_ready(neutralise_formulas(df)).to_excel(tmp, index=False, engine="openpyxl")
-        else:
-            df.to_parquet(tmp, index=False)
+        _write(df, tmp, suffix)
         os.replace(tmp, target)
     except OSError as exc:
         raise ConfigError(f"cannot write '{target}': {exc.strerror or exc}") from exc
