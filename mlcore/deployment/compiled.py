@@ -228,8 +228,8 @@ class CompiledPreparation:
     """The preparation of a fitted pipeline as plain numpy operations (build with :func:`compile_preparation`).
 
     Input is either a checked frame (:meth:`transform_frame`, as ``check_frame`` returns it) or the
-    columns of the one-row fast path (:meth:`transform_columns`: float64/int64 arrays, text as lists
-    of str, category columns as int64 codes into their schema levels).
+    columns of the one-row fast path (:meth:`transform_columns`: float64/int64 arrays, text as object
+    arrays or lists of str, category columns as int64 codes into their schema levels).
     """
 
     def __init__(self, branches: list[_Branch], select: np.ndarray | None, levels: dict[str, np.ndarray],

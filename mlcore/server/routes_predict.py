@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from pydantic import ValidationError
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from mlcore.errors import ConfigError, DataValidationError
@@ -118,14 +116,16 @@ class PredictFastPath:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         raw = b"".join(chunks)
-        if len(raw) < PARSE_IN_THREAD:
-            try:
+        try:
+            if len(raw) < PARSE_IN_THREAD:
                 answer = await fast_answer(self._models, parse_predict(raw))
-            except Exception:  # noqa: BLE001 - the route answers it again, with its error handling
-                answer = None
-            if answer is not None:
-                await answer(scope, receive, send)
-                return
+            else:  # a big batch: parsed, checked, predicted and encoded in one trip to a worker thread
+                answer = await run_in_threadpool(self._big_answer, raw)
+        except Exception:  # noqa: BLE001 - the route answers it again, with its error handling
+            answer = None
+        if answer is not None:
+            await answer(scope, receive, send)
+            return
         replayed = False
 
         async def replay():
@@ -137,9 +137,25 @@ class PredictFastPath:
 
         await self.app(scope, replay, send)
 
+    def _big_answer(self, raw: bytes):
+        """The answer of a big request without an A/B test (its logged ids come from the route), else None."""
+        body = parse_predict(raw)
+        if body.ab_test_name:
+            return None
+        return json_response(self._models.predict(body.features, model_id=body.model_id, model_name=body.model_name,
+                                                  user_id=body.user_id, check=check_features))
+
 
 OUTPUT_MEDIA = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition header for a download named ``filename`` (RFC 6266; non-ASCII names as filename*)."""
+    quoted = quote(filename)
+    if quoted != filename:
+        return f"attachment; filename*=utf-8''{quoted}"
+    return f'attachment; filename="{filename}"'
 
 
 def router(state) -> APIRouter:
@@ -162,7 +178,7 @@ def router(state) -> APIRouter:
         answer = await fast_answer(models, body)
         return answer if answer is not None else json_response(await run_in_threadpool(predict_slow, body))
 
-    @api.post("/predict/file", response_class=FileResponse,
+    @api.post("/predict/file", response_class=Response,
               responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}})
     def predict_file(file: UploadFile = File(..., description="CSV, TSV, TXT, Excel or Parquet rows"),
                      model_id: str | None = Form(None), model_name: str | None = Form(None),
@@ -170,7 +186,7 @@ def router(state) -> APIRouter:
                      output_format: str = Form("csv", description="csv, xlsx or parquet")):
         """Predict every row of an uploaded file; answer with the rows plus prediction columns (formula-safe)."""
         from mlcore.data import read_table
-        from mlcore.deployment import write_output
+        from mlcore.deployment import output_bytes
 
         fmt = output_format.lower().lstrip(".")
         if fmt not in OUTPUT_MEDIA:
@@ -184,17 +200,12 @@ def router(state) -> APIRouter:
         out, report = models.predict_table(frame, model_id=model_id or None, model_name=model_name or None,
                                            ab_test_name=ab_test_name or None, user_column=user_column or None,
                                            source=shown)
-        folder = Path(tempfile.mkdtemp(prefix="mlwb-predict-"))
-        try:
-            written = write_output(out, folder / f"predictions.{fmt}")
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        stem = Path(shown).stem or "rows"
-        headers = {"X-Rows": str(report["rows"]), "X-Warnings": str(len(report["warnings"]))}
+        # at most max_rows rows: answered from memory (no temporary file to write, read back and remove)
+        content = output_bytes(out, fmt)
+        headers = {"Content-Disposition": attachment(f"{Path(shown).stem or 'rows'}-predictions.{fmt}"),
+                   "X-Rows": str(report["rows"]), "X-Warnings": str(len(report["warnings"]))}
         if report.get("model_id"):
             headers["X-Model-Id"] = report["model_id"]
-        return FileResponse(written, filename=f"{stem}-predictions.{fmt}", media_type=OUTPUT_MEDIA[fmt],
-                            headers=headers, background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+        return Response(content, media_type=OUTPUT_MEDIA[fmt], headers=headers)
 
     return api

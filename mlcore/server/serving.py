@@ -90,6 +90,11 @@ def one_thread_copy(pipeline: Any) -> Any:
     return out
 
 
+def _preparation(pipeline: Any) -> Any:
+    """The steps before the final estimator (the pipeline predicts with), as predict_frame splits it."""
+    return pipeline[:-1]
+
+
 def to_frame(features: Any) -> "pd.DataFrame":
     """A request's ``features`` — one row {column: value}, a list of rows, or {column: [values]} — as a frame."""
     import pandas as pd
@@ -441,12 +446,24 @@ class ModelServer:
 
         self.check_rows(len(frame))
         warnings: list[str] = []
-        if model.schema is not None and not checked:
+        prepare = model.compiled.prepare_frame if model.compiled is not None else None
+        # rows of the trained types, none missing or unseen (the common uploaded file): check_frame would
+        # return them unchanged, and the compiled preparation takes their columns as the JSON fast path does
+        fast = (model.checker.checked_frame(frame) if model.compiled is not None and model.checker is not None
+                and not checked else None)
+        if fast is not None:
+            def prepare(chunk: "pd.DataFrame") -> Any:
+                columns = fast if len(chunk) == len(frame) else model.checker.checked_frame(chunk)
+                X = model.compiled.prepare_columns(columns)
+                if X is None:  # the compiled steps decline (missing values after them): the pipeline's own
+                    prep = _preparation(model.pipeline_for(len(frame)))
+                    X = prep.transform(model.checker.build(columns))  # on check_frame's frame of the rows
+                return X
+        elif model.schema is not None and not checked:
             result = check_frame(frame, model.schema, source=source)
             frame, warnings = result.frame, list(result.warnings)
         t0 = time.perf_counter()
-        out = predict_frame(model.pipeline_for(len(frame)), frame, threshold=model.info.threshold,
-                            prepare=model.compiled.prepare_frame if model.compiled is not None else None)
+        out = predict_frame(model.pipeline_for(len(frame)), frame, threshold=model.info.threshold, prepare=prepare)
         per_row = (time.perf_counter() - t0) * 1000 / len(frame)
         return out, warnings, per_row
 

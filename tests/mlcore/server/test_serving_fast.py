@@ -196,3 +196,61 @@ def test_a_server_that_freezes_the_gc_does_so_once_per_loaded_version(served):
     finally:
         gc.unfreeze()
         models.close()
+
+
+def test_an_uploaded_tables_rows_of_the_trained_types_skip_check_frame_with_the_same_predictions(served, model_server,
+                                                                                              monkeypatch):
+    """A file's rows that check_frame would return unchanged are predicted through the compiled preparation
+    from their columns; rows that need the full check still get it (and its warnings)."""
+    import mlcore.deployment.schema as schema_module
+    from mlcore.deployment import check_frame, predict_frame
+
+    frame = table(60, seed=11).drop(columns="target")
+    frame.index = range(100, 160)  # a file's rows need not be numbered from 0
+    full_checks = []
+    real_check = schema_module.check_frame
+    import mlcore.deployment as deployment
+
+    def spy(*args, **kwargs):
+        full_checks.append(1)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(schema_module, "check_frame", spy)
+    monkeypatch.setattr(deployment, "check_frame", spy, raising=False)
+    for model_id in (served["model_a"], served["model_b"]):
+        model, _, _ = model_server.resolve(model_id=model_id)
+        reference = predict_frame(model.pipeline, real_check(frame, model.schema).frame)
+        out, report = model_server.predict_table(frame, model_id=model_id)
+        assert full_checks == [] and report["warnings"] == []
+        pd.testing.assert_frame_equal(out[list(frame.columns)], frame.reset_index(drop=True))
+        pd.testing.assert_frame_equal(out[list(reference.columns)], reference.reset_index(drop=True))
+        # one unseen colour: the whole file takes check_frame, with its warning
+        odd = frame.assign(colour=["purple"] + list(frame["colour"][1:]))
+        out, report = model_server.predict_table(odd, model_id=model_id)
+        assert len(full_checks) == 1 and any("purple" in w for w in report["warnings"])
+        expected = predict_frame(model.pipeline, check_frame(odd, model.schema).frame)
+        pd.testing.assert_frame_equal(out[list(expected.columns)], expected.reset_index(drop=True))
+        full_checks.clear()
+
+
+def test_a_big_json_batch_is_answered_in_one_worker_trip_and_its_errors_by_the_route(served, monkeypatch):
+    from mlcore.server import routes_predict
+
+    c = served["client"]
+    rows = table(8000, seed=12).drop(columns="target").to_dict(orient="records")
+    body = {"model_id": served["model_a"], "features": rows}
+    assert len(__import__("json").dumps(body, separators=(",", ":"))) > routes_predict.PARSE_IN_THREAD
+    trips = []
+    real = routes_predict.PredictFastPath._big_answer
+    monkeypatch.setattr(routes_predict.PredictFastPath, "_big_answer",
+                        lambda self, raw: trips.append(len(raw)) or real(self, raw))
+    got = c.post("/api/ml/models/predict", json=body)
+    assert got.status_code == 200 and len(trips) == 1
+    expected = c.app.state.ml.models.predict(rows, model_id=served["model_a"])
+    assert got.json()["prediction"] == expected["prediction"]
+    assert np.allclose(got.json()["prediction_proba"], expected["prediction_proba"])
+    # an error in a big body: the route answers it, with its own message and status
+    bad = c.post("/api/ml/models/predict", json={"model_id": "no-such-model", "features": rows})
+    assert bad.status_code == 404 and "no-such-model" in bad.json()["message"] and len(trips) == 2
+    wrong = c.post("/api/ml/models/predict", json={"model_id": served["model_a"], "features": [*rows, [1, 2]]})
+    assert wrong.status_code == 422 and "features[8000]" in wrong.json()["message"]
