@@ -61,12 +61,13 @@ def create_app(workspace: Any, token: str | None = None, settings: ServerSetting
     from mlcore.server import routes_data, routes_jobs, routes_models, routes_predict
 
     settings = settings or ServerSettings()
+    stats = ServerStats()
     state = ServerState(
         workspace=workspace,
         jobs=JobManager(workspace, max_running=settings.max_running_jobs),
         models=ModelServer(workspace, check_interval=settings.registry_check_interval, max_rows=settings.max_rows,
-                           after_load=_freeze_gc if settings.freeze_gc else None),
-        stats=ServerStats(),
+                           after_load=_freeze_gc if settings.freeze_gc else None, busy=stats.busy),
+        stats=stats,
         settings=settings,
     )
 

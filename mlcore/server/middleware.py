@@ -33,6 +33,11 @@ class ServerStats:
         self.failed = 0
         self._latencies: deque[float] = deque(maxlen=window)
         self._errors: deque[dict[str, Any]] = deque(maxlen=errors)
+        self.in_flight = 0  # requests being handled now (event streams, open for minutes, are not counted)
+
+    def busy(self) -> bool:
+        """A request is being handled: background work (the prediction log writer) waits for a quiet moment."""
+        return self.in_flight > 0
 
     def record(self, method: str, path: str, status: int, seconds: float, message: str | None) -> None:
         if path in self.UNCOUNTED and status < 400:
@@ -98,6 +103,9 @@ class GuardMiddleware:
         t0 = time.perf_counter()
         method, path = scope.get("method", ""), scope.get("path", "")
         outcome = {"status": 500, "message": None}
+        counted = not path.endswith("/events")
+        if counted:  # only the event loop's thread changes it: no lock
+            self._stats.in_flight += 1
 
         async def tracking_send(message):
             if message["type"] == "http.response.start":
@@ -136,6 +144,8 @@ class GuardMiddleware:
                 if outcome["status"] == 500 and outcome["message"] is None:
                     await _send_json(tracking_send, 413, {"status": "error", "message": self._too_large()})
         finally:
+            if counted:
+                self._stats.in_flight -= 1
             self._stats.record(method, path, outcome["status"], time.perf_counter() - t0, outcome["message"])
 
     def _too_large(self) -> str:

@@ -87,29 +87,29 @@ class RowChecker:
         out: dict[str, Any] = {}
         for name, how, extra in self._plan:
             values = columns[name]
-            types = set(map(type, values))
             if how == "float":
-                if not types <= _NUMBER:
+                if not set(map(type, values)) <= _NUMBER:  # no bool, text or null
                     return None
-                out[name] = np.array(values, dtype=np.float64)
+                out[name] = np.fromiter(values, dtype=np.float64, count=len(values))
             elif how == "int":
-                if types != _INT:
+                if set(map(type, values)) != _INT:
                     return None
                 try:
-                    out[name] = np.array(values, dtype=np.int64)
+                    out[name] = np.fromiter(values, dtype=np.int64, count=len(values))
                 except OverflowError:
                     return None
-            elif how == "category":
-                if types != _STR:
+            else:
+                # category and text levels are all str, and a level only equals a str: any other value (a
+                # number, true, null) is unseen, and an unhashable one (a list) raises TypeError
+                try:
+                    if how == "category":
+                        out[name] = np.fromiter(map(extra[1].__getitem__, values), dtype=np.int64, count=len(values))
+                    elif extra.issuperset(values):  # text seen in training
+                        out[name] = np.array(values, dtype=object)  # the compiled preparation takes it as it is
+                    else:
+                        return None
+                except (KeyError, TypeError):
                     return None
-                found = list(map(extra[1].get, values))
-                if None in found:
-                    return None
-                out[name] = np.array(found, dtype=np.int64)
-            else:  # text seen in training
-                if types != _STR or not extra.issuperset(values):
-                    return None
-                out[name] = np.array(values, dtype=object)  # the compiled preparation takes it as it is
         return out
 
     def checked_frame(self, frame: pd.DataFrame) -> dict[str, Any] | None:

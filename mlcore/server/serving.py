@@ -141,28 +141,41 @@ def _plain(value: Any) -> Any:
 
 
 class LogWriter:
-    """Writes prediction log rows from a background thread, one transaction per batch.
+    """Writes prediction log rows from a background thread, in order, in transactions of ``chunk_rows``.
 
-    A plain prediction's answer does not wait for its log row (a commit per request would cost
-    more than the prediction); rows reach MLPredictionLog within ``interval`` seconds.
+    A plain prediction's answer does not wait for its log rows (a commit per request would cost more
+    than the prediction). The writer also keeps out of the way of requests: while ``busy()`` says one is
+    being handled it waits, because storing 10,000 log rows costs ~45 ms of CPU and, on a machine whose
+    cores all run a batch's prediction threads, slows that prediction by more than its own cost. Rows
+    reach MLPredictionLog within ``interval`` seconds of a quiet moment, and within ``max_delay`` seconds
+    (or once ``max_batch`` rows wait) however busy the server is; a quiet moment cut short by a new request
+    costs it at most one chunk.
     """
 
-    def __init__(self, db: Any, interval: float = 0.2, max_batch: int = 50_000) -> None:
+    def __init__(self, db: Any, interval: float = 0.2, max_batch: int = 50_000, *, busy: Any = None,
+                 max_delay: float = 2.0, chunk_rows: int = 2000) -> None:
         self._db = db
         self._interval = interval
         self._max_batch = max_batch
+        self._busy = busy  # () -> bool: a request is being handled now
+        self._max_delay = max_delay
+        self._chunk_rows = chunk_rows
         self._pending: list[tuple[dict[str, Any], list[Any], list[Any]]] = []
         self._queued = 0
+        self._oldest = 0.0  # when the oldest queued row was added (monotonic)
         self._lock = threading.Lock()
-        self._flush_lock = threading.Lock()  # one flush at a time: batches reach the table in queue order
+        self._flush_lock = threading.Lock()  # one writer at a time: rows reach the table in queue order
         self._wake = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
         self.written = 0
+        self.deferred = 0  # times the writer waited for a request to finish
 
     def add(self, common: dict[str, Any], predictions: list[Any], user_ids: list[Any]) -> None:
         """Queue one row per prediction (``common`` holds the shared columns); rows are built in the writer."""
         with self._lock:
+            if not self._pending:
+                self._oldest = time.monotonic()
             self._pending.append((common, predictions, user_ids))
             self._queued += len(predictions)
             if self._thread is None:
@@ -171,30 +184,66 @@ class LogWriter:
             if self._queued >= self._max_batch:
                 self._wake.set()
 
-    def flush(self) -> int:
-        """Write what is queued now (also called by close and by tests); returns rows written."""
+    def _take(self, rows: int | None) -> list[tuple[dict[str, Any], list[Any], list[Any]]]:
+        """Up to ``rows`` queued rows (all with None) off the front of the queue, a batch split if need be."""
+        with self._lock:
+            if rows is None or self._queued <= rows:
+                taken, self._pending, self._queued = self._pending, [], 0
+                return taken
+            taken, left = [], rows
+            while left:
+                common, preds, users = self._pending[0]
+                if len(preds) <= left:
+                    taken.append(self._pending.pop(0))
+                    left -= len(preds)
+                else:
+                    taken.append((common, preds[:left], users[:left]))
+                    self._pending[0] = (common, preds[left:], users[left:])
+                    left = 0
+            self._queued -= rows
+            return taken
+
+    def _write(self, batches: list[tuple[dict[str, Any], list[Any], list[Any]]]) -> int:
         from mlcore.registry import append_prediction_log_batches
 
+        rows = sum(len(preds) for _, preds, _ in batches)
+        if rows:
+            try:
+                append_prediction_log_batches(self._db, batches)
+                self.written += rows
+            except Exception:  # noqa: BLE001 - a lost log batch must not stop serving
+                log.exception("could not write %d prediction log rows", rows)
+        return rows
+
+    def flush(self) -> int:
+        """Write everything queued now, busy or not (close and tests call it); returns rows written."""
         with self._flush_lock:
-            with self._lock:
-                pending, self._pending, self._queued = self._pending, [], 0
-            rows = sum(len(preds) for _, preds, _ in pending)
-            if rows:
-                try:
-                    append_prediction_log_batches(self._db, pending)
-                    self.written += rows
-                except Exception:  # noqa: BLE001 - a lost log batch must not stop serving
-                    log.exception("could not write %d prediction log rows", rows)
-            return rows
+            return self._write(self._take(None))
+
+    def _overdue(self) -> bool:
+        with self._lock:
+            return bool(self._pending) and (self._queued >= self._max_batch
+                                            or time.monotonic() - self._oldest >= self._max_delay)
+
+    def _write_when_quiet(self) -> None:
+        """Write the queue a chunk at a time, waiting while a request is handled (unless rows are overdue)."""
+        while not self._stop and self._queued:
+            if self._busy is not None and self._busy() and not self._overdue():
+                self.deferred += 1
+                self._wake.wait(0.005)
+                self._wake.clear()
+                continue
+            with self._flush_lock:
+                self._write(self._take(self._chunk_rows))
 
     def _run(self) -> None:
         from mlcore.server.jobs import lower_thread_priority
 
-        lower_thread_priority(5)  # a 10,000-row log batch costs more CPU than its prediction: after requests
+        lower_thread_priority(5)  # and below the requests when it must write while they run
         while not self._stop:
             self._wake.wait(self._interval)
             self._wake.clear()
-            self.flush()
+            self._write_when_quiet()
 
     def close(self) -> None:
         self._stop = True
@@ -298,7 +347,7 @@ class ModelServer:
     """Predicts with cached models of one workspace; thread-safe."""
 
     def __init__(self, workspace: Any, *, check_interval: float = 0.5, max_loaded: int = 16,
-                 max_rows: int = 100_000, after_load: Any = None) -> None:
+                 max_rows: int = 100_000, after_load: Any = None, busy: Any = None) -> None:
         self._ws = workspace
         self._after_load = after_load  # called once a version is loaded (the server freezes the GC there)
         self._check_interval = check_interval
@@ -309,7 +358,7 @@ class ModelServer:
         self._check_lock = threading.Lock()
         self._lookups = _Lookups(None, {}, {})
         self._checked_at = 0.0
-        self.log_writer = LogWriter(workspace.db)
+        self.log_writer = LogWriter(workspace.db, busy=busy)  # busy: () -> a request is being handled
         self.batcher = Batcher()
         self._poller: threading.Thread | None = None
         self._closed = threading.Event()

@@ -254,3 +254,79 @@ def test_a_big_json_batch_is_answered_in_one_worker_trip_and_its_errors_by_the_r
     assert bad.status_code == 404 and "no-such-model" in bad.json()["message"] and len(trips) == 2
     wrong = c.post("/api/ml/models/predict", json={"model_id": served["model_a"], "features": [*rows, [1, 2]]})
     assert wrong.status_code == 422 and "features[8000]" in wrong.json()["message"]
+
+
+def _logged_users(ws, after: int, prefix: str) -> list:
+    """User ids starting with ``prefix`` logged after row ``after`` (other tests' servers log too)."""
+    from sqlalchemy import select
+
+    from mlcore.registry import orm
+
+    with ws.db.session() as s:
+        return s.scalars(select(orm.MLPredictionLog.user_id).where(orm.MLPredictionLog.id > after)
+                         .where(orm.MLPredictionLog.user_id.startswith(prefix))
+                         .order_by(orm.MLPredictionLog.id)).all()
+
+
+def _last_log_id(ws) -> int:
+    from sqlalchemy import func, select
+
+    from mlcore.registry import orm
+
+    with ws.db.session() as s:
+        return s.scalar(select(func.max(orm.MLPredictionLog.id))) or 0
+
+
+def test_the_log_writer_waits_for_a_quiet_moment_but_no_longer_than_its_max_delay(served):
+    import time
+
+    from mlcore.registry import utcnow
+    from mlcore.server.serving import LogWriter
+
+    ws = served["ws"]
+    common = {"model_version_id": served["model_a"], "ab_test_id": None, "arm": None, "latency_ms": 0.1,
+              "created_at": utcnow()}
+    busy = {"now": True}
+    writer = LogWriter(ws.db, interval=0.02, busy=lambda: busy["now"], max_delay=0.6, chunk_rows=3)
+    try:
+        last = _last_log_id(ws)
+        t0 = time.monotonic()
+        writer.add(common, ["yes", "no"], ["w-0", "w-1"])
+        time.sleep(0.3)
+        assert _logged_users(ws, last, "w-") == [] and writer.deferred > 0  # a request is in flight: not yet
+        deadline = time.monotonic() + 5
+        while not _logged_users(ws, last, "w-") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        waited = time.monotonic() - t0
+        assert _logged_users(ws, last, "w-") == ["w-0", "w-1"] and 0.6 <= waited < 2.0  # overdue: written though busy
+        # quiet: written at the next look, a chunk of 3 rows at a time, in order across split batches
+        busy["now"] = False
+        last = _last_log_id(ws)
+        deferred = writer.deferred
+        t0 = time.monotonic()
+        writer.add(common, ["a"] * 4, [f"q-{i}" for i in range(4)])
+        writer.add(common, ["b"] * 4, [f"q-{i}" for i in range(4, 8)])
+        while len(_logged_users(ws, last, "q-")) < 8 and time.monotonic() < t0 + 5:
+            time.sleep(0.01)
+        assert _logged_users(ws, last, "q-") == [f"q-{i}" for i in range(8)] and writer.deferred == deferred
+    finally:
+        writer.close()
+
+
+def test_a_server_counts_requests_in_flight_for_its_log_writer(served):
+    c = served["client"]
+    stats = c.app.state.ml.stats
+    seen = []
+    models = c.app.state.ml.models
+    real = models.predict
+
+    def spy(*args, **kwargs):
+        seen.append(stats.in_flight)
+        return real(*args, **kwargs)
+
+    models.predict = spy
+    try:
+        r = c.post("/api/ml/models/predict", json={"model_id": served["model_a"], "features": dict(ROW, x1="0.3")})
+    finally:
+        models.predict = real
+    assert r.status_code == 200 and seen == [1] and stats.in_flight == 0 and not stats.busy()
