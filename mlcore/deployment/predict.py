@@ -13,7 +13,8 @@ import pandas as pd
 from mlcore.errors import ConfigError, DataValidationError, MLWorkbenchError
 from mlcore.jobs import JobContext
 
-__all__ = ["predict_frame", "predict_prepared", "write_output", "output_bytes", "neutralise_formulas", "proba_column", "OUTPUT_FORMATS"]
+__all__ = ["predict_frame", "predict_prepared", "write_output", "output_bytes", "neutralise_formulas", "proba_column",
+           "OUTPUT_FORMATS"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".xlsx": "excel", ".parquet": "parquet"}
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
@@ -245,7 +246,7 @@ def _write(df: pd.DataFrame, target: Any, suffix: str) -> None:
 
 
 def output_bytes(df: pd.DataFrame, fmt: str) -> bytes:
-    """``df`` as the bytes of a .csv, .xlsx or .parquet file (``fmt`` without the dot), as :func:`write_output` writes it."""
+    """``df`` as the bytes of a .csv, .xlsx or .parquet file (``fmt``: no dot), as :func:`write_output` writes it."""
     import io
 
     suffix = "." + fmt.lower().lstrip(".")

@@ -90,11 +90,6 @@ def one_thread_copy(pipeline: Any) -> Any:
     return out
 
 
-def _preparation(pipeline: Any) -> Any:
-    """The steps before the final estimator (the pipeline predicts with), as predict_frame splits it."""
-    return pipeline[:-1]
-
-
 def to_frame(features: Any) -> "pd.DataFrame":
     """A request's ``features`` — one row {column: value}, a list of rows, or {column: [values]} — as a frame."""
     import pandas as pd
@@ -504,8 +499,8 @@ class ModelServer:
             def prepare(chunk: "pd.DataFrame") -> Any:
                 columns = fast if len(chunk) == len(frame) else model.checker.checked_frame(chunk)
                 X = model.compiled.prepare_columns(columns)
-                if X is None:  # the compiled steps decline (missing values after them): the pipeline's own
-                    prep = _preparation(model.pipeline_for(len(frame)))
+                if X is None:  # the compiled steps decline (missing values after them): the pipeline's own steps
+                    prep = model.pipeline_for(len(frame))[:-1]  # as predict_frame splits it
                     X = prep.transform(model.checker.build(columns))  # on check_frame's frame of the rows
                 return X
         elif model.schema is not None and not checked:
