@@ -189,14 +189,14 @@ def fit_monitored(
         if early_stopping:
             ctx.log("early stopping applies to iterative models only; this one is fitted on a learning curve")
     else:
-        from mlcore.training import _boosters, _hgb, _sklearn_iterative
+        from mlcore.training import _boosters, _forest, _hgb, _sklearn_iterative
 
         fit_fn = {
             "xgboost": _boosters.fit_xgboost,
             "lightgbm": _boosters.fit_lightgbm,
             "gradient_boosting": _sklearn_iterative.fit_gradient_boosting,
             "adaboost": _sklearn_iterative.fit_adaboost,
-            "forest": _sklearn_iterative.fit_forest,
+            "forest": _forest.fit_forest,
             "hist_gradient_boosting": lambda e, d, r: _hgb.fit_hist_gradient_boosting(
                 e, d, r, resolve_n_jobs(n_jobs) if isinstance(spec, AlgorithmSpec) else None),
         }[family]
