@@ -281,3 +281,17 @@ def test_hist_gradient_boosting_early_stopping_keeps_the_best_iteration(noisy):
     best = min(fit.history, key=lambda r: r["val_loss"])
     proba = fit.estimator.predict_proba(Xv)
     assert _log_loss(yv, proba, np.asarray(fit.estimator.classes_)) == pytest.approx(best["val_loss"], rel=1e-6)
+
+
+def test_hist_gradient_boosting_accuracy_from_raw_scores_reuses_its_buffers():
+    from mlcore.training._hgb import accuracy_of
+
+    rng = np.random.default_rng(0)
+    y2 = (rng.random(1001) > 0.4).astype(float)  # scikit-learn's encoded labels are floats
+    accuracy = accuracy_of(y2)
+    for _ in range(2):  # a second call reuses the buffers and gives the same kind of answer
+        raw = rng.normal(size=(1001, 1))
+        assert accuracy(raw) == float(np.mean((raw[:, 0] > 0) == y2))
+    y3 = rng.integers(0, 3, 999).astype(float)
+    raw3 = rng.normal(size=(999, 3))
+    assert accuracy_of(y3)(raw3) == float(np.mean(np.argmax(raw3, axis=1) == y3))
