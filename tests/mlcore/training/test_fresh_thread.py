@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
 from sklearn.tree import DecisionTreeClassifier
 
+from mlcore.models import get_algorithm
 from mlcore.training._recorder import run_in_fresh_thread
+from mlcore.training.monitor import fit_monitored
 from mlcore.training.run import _evaluate_splits
 
 
@@ -54,3 +58,29 @@ def test_splits_are_scored_outside_the_job_thread():
     assert scored_in and threading.get_ident() not in scored_in
     assert out["validation"]["n_rows"] == 200
     assert out["validation"]["metrics"]["accuracy"] == pytest.approx(np.mean(model.predict(X) == y))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts the process's threads through /proc")
+def test_a_monitored_xgboost_fit_leaves_no_openmp_team_in_the_calling_thread():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 5))
+    y = np.where(X[:, 0] > 0, "yes", "no")
+
+    def threads() -> int:
+        return len(os.listdir("/proc/self/task"))
+
+    box: dict = {}
+
+    def job() -> None:
+        box["before"] = threads()
+        box["fit"] = fit_monitored(get_algorithm("xgboost", "classification"), {"n_estimators": 10}, X, y, n_jobs=2)
+        deadline = time.monotonic() + 5
+        while threads() > box["before"] and time.monotonic() < deadline:
+            time.sleep(0.05)  # the worker's own team ends with the worker
+        box["after"] = threads()
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    thread.join()
+    assert box["fit"].estimator.n_features_in_ == 5  # adopted by the label wrapper
+    assert box["after"] == box["before"]  # a team left in the job thread would throttle its next fit
