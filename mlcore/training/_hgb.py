@@ -12,7 +12,7 @@ evaluation costs.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -22,9 +22,28 @@ from mlcore.training._scoring import FitData
 _HOOK = "_check_early_stopping_loss"
 
 
-def _accuracy(y_enc: np.ndarray, raw: np.ndarray) -> float:
-    pred = (raw[:, 0] > 0) if raw.shape[1] == 1 else np.argmax(raw, axis=1)
-    return float(np.mean(pred == y_enc))
+def accuracy_of(y_enc: np.ndarray) -> Callable[[np.ndarray], float]:
+    """Accuracy of raw scores (n, 1 or classes) against encoded labels, reusing its buffers.
+
+    It runs on the training and validation rows every iteration: temporaries the size of the
+    training rows cost more than the rest of the hook (and a page fault per 4 KiB as the
+    thread's heap is trimmed and grown again).
+    """
+    labels = np.asarray(y_enc).astype(np.intp)
+    positive = labels == 1
+    hit = np.empty(len(labels), dtype=bool)
+    best = np.empty(len(labels), dtype=np.intp)
+
+    def accuracy(raw: np.ndarray) -> float:
+        if raw.shape[1] == 1:
+            np.greater(raw[:, 0], 0, out=hit)
+            np.equal(hit, positive, out=hit)
+        else:
+            np.argmax(raw, axis=1, out=best)
+            np.equal(best, labels, out=hit)
+        return np.count_nonzero(hit) / max(1, len(labels))
+
+    return accuracy
 
 
 def fit_hist_gradient_boosting(est: Any, data: FitData, rec: Recorder, n_jobs: int | None = None) -> Any:
@@ -33,20 +52,23 @@ def fit_hist_gradient_boosting(est: Any, data: FitData, rec: Recorder, n_jobs: i
     var_train = 0.0 if cls else float(np.var(data.y))
     var_val = 0.0 if (cls or not data.has_val) else float(np.var(data.y_val))
     original = getattr(est, _HOOK)
-    seen = {"calls": 0}
+    seen: dict[str, Any] = {"calls": 0}
 
     def hook(raw_predictions, y_train, sample_weight_train, raw_predictions_val, y_val, sample_weight_val,
              *args: Any, **kwargs: Any) -> bool:
         stop = original(raw_predictions, y_train, sample_weight_train, raw_predictions_val, y_val,
                         sample_weight_val, *args, **kwargs)
         seen["calls"] += 1
-        if seen["calls"] == 1:
-            return stop  # the model before its first tree
+        if seen["calls"] == 1:  # the model before its first tree: same labels every later call
+            if cls:
+                seen["train"] = accuracy_of(y_train)
+                seen["val"] = None if y_val is None else accuracy_of(y_val)
+            return stop
         t_loss = -est.train_score_[-1]
         v_loss = -est.validation_score_[-1] if raw_predictions_val is not None else None
         if cls:
-            t_met = _accuracy(y_train, raw_predictions)
-            v_met = None if v_loss is None else _accuracy(y_val, raw_predictions_val)
+            t_met = seen["train"](raw_predictions)
+            v_met = None if v_loss is None else seen["val"](raw_predictions_val)
         else:  # half squared error -> RMSE
             t_loss, v_loss = math.sqrt(2 * t_loss), None if v_loss is None else math.sqrt(2 * v_loss)
             t_met = 1.0 - t_loss**2 / var_train if var_train else None

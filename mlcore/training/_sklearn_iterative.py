@@ -1,18 +1,13 @@
-"""Monitored fits of scikit-learn's iterative ensembles: gradient boosting, AdaBoost, random forests."""
+"""Monitored fits of scikit-learn's iterative ensembles: gradient boosting and AdaBoost (forests: ``_forest``)."""
 
 from __future__ import annotations
 
-import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from mlcore.training._recorder import Recorder
 from mlcore.training._scoring import FitData, proba_from_raw, score_classifier, score_regressor
-
-MAX_FOREST_RECORDS = 50
 
 
 def _as32(X: Any) -> np.ndarray:
@@ -156,65 +151,4 @@ def _adaboost_staged(est: Any, data: FitData, rec: Recorder) -> Any:
         t_loss, v_loss, v_met, t_met = _scores(data, train_out, val_out, raw=False)
         if rec.record(i + 1, t_loss, v_loss, v_met, t_met):
             break
-    return est
-
-
-# -- random forest: warm-start chunks ---------------------------------------------------
-def forest_chunk_threads(est: Any) -> int:
-    """The threads a forest's fit uses (its ``n_jobs``; negative counts back from the cores)."""
-    n_jobs = est.n_jobs or 1
-    if n_jobs < 0:
-        n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return n_jobs
-
-
-def forest_chunk(est: Any) -> int:
-    """Trees per chunk: one round of the worker pool, at most MAX_FOREST_RECORDS chunks."""
-    return max(forest_chunk_threads(est), math.ceil(est.n_estimators / MAX_FOREST_RECORDS))
-
-
-def fit_forest(est: Any, data: FitData, rec: Recorder) -> Any:
-    """Grow a forest in warm-start chunks, scoring the running average of the trees' outputs."""
-    total = int(est.n_estimators)
-    chunk = forest_chunk(est)
-    X32 = _as32(data.X)
-    Xv32 = _as32(data.X_val) if data.has_val else None
-    cls = data.task == "classification"
-    sum_train = sum_val = None
-    warm_start = est.warm_start
-    est.set_params(warm_start=True)
-
-    def outputs(tree: Any) -> tuple[Any, Any]:
-        out = tree.predict_proba if cls else tree.predict
-        return out(X32, check_input=False), None if Xv32 is None else out(Xv32, check_input=False)
-
-    # the new trees' outputs on the fit's threads (a tree's predict releases the GIL), summed in tree order
-    threads = forest_chunk_threads(est)
-    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="forest-score") if threads > 1 else None
-    n_done = 0
-    try:
-        while n_done < total:
-            rec.check()
-            n_next = min(total, n_done + chunk)
-            est.set_params(n_estimators=n_next)
-            est.fit(data.X, data.y, sample_weight=data.sample_weight)
-            trees = est.estimators_[n_done:n_next]
-            for out_t, out_v in (pool.map(outputs, trees) if pool is not None else map(outputs, trees)):
-                sum_train = out_t if sum_train is None else sum_train + out_t
-                if out_v is not None:
-                    sum_val = out_v if sum_val is None else sum_val + out_v
-            n_done = n_next
-            val_avg = None if sum_val is None else sum_val / n_done
-            t_loss, v_loss, v_met, t_met = _scores(data, sum_train / n_done, val_avg, raw=False)
-            if rec.record(n_done, t_loss, v_loss, v_met, t_met, n_trees=n_done):
-                break
-    finally:
-        est.set_params(warm_start=warm_start)
-        if pool is not None:
-            pool.shutdown()
-    if rec.early_stopping and rec.best_record is not None:
-        n = rec.best_record["iteration"]
-        if n < len(est.estimators_):
-            est.estimators_ = est.estimators_[:n]
-    est.set_params(n_estimators=len(est.estimators_))
     return est

@@ -175,6 +175,12 @@ def fit_monitored(
     family = _family(est)
     categorical_columns = use_native_categorical(est, family, categorical)
     loss_name, metric_name = names_for(task)
+
+    def adopted(model: Any) -> Any:
+        # in the worker: XGBoost's n_features_in_ (read by adopt) runs an OpenMP region, and the team
+        # it left in the job's thread would throttle that thread's later fits (a refit, a next trial)
+        return model if wrapper is None else wrapper.adopt(model, data.classes)
+
     t0 = time.perf_counter()
 
     if family == "learning_curve":
@@ -184,31 +190,29 @@ def fit_monitored(
             loss_name = "error_rate"
         n_points = len(curve_sizes(len(data.y), 0 if data.classes is None else len(data.classes)))
         rec = Recorder(loss_name, metric_name, n_points, unit="learning_curve", ctx=ctx)
-        fitted = run_in_worker(lambda: fit_learning_curve(est, data, rec, seed, sw_ok), rec, ctx)
+        fitted = run_in_worker(lambda: adopted(fit_learning_curve(est, data, rec, seed, sw_ok)), rec, ctx)
         mode = "learning_curve"
         if early_stopping:
             ctx.log("early stopping applies to iterative models only; this one is fitted on a learning curve")
     else:
-        from mlcore.training import _boosters, _hgb, _sklearn_iterative
+        from mlcore.training import _boosters, _forest, _hgb, _sklearn_iterative
 
         fit_fn = {
             "xgboost": _boosters.fit_xgboost,
             "lightgbm": _boosters.fit_lightgbm,
             "gradient_boosting": _sklearn_iterative.fit_gradient_boosting,
             "adaboost": _sklearn_iterative.fit_adaboost,
-            "forest": _sklearn_iterative.fit_forest,
+            "forest": _forest.fit_forest,
             "hist_gradient_boosting": lambda e, d, r: _hgb.fit_hist_gradient_boosting(
                 e, d, r, resolve_n_jobs(n_jobs) if isinstance(spec, AlgorithmSpec) else None),
         }[family]
         total, unit = _n_iterations(est, family)
         rec = Recorder(loss_name, metric_name, total, early_stopping=early_stopping, patience=patience,
                        unit=unit, ctx=ctx)
-        fitted = run_in_worker(lambda: fit_fn(est, data, rec), rec, ctx)
+        fitted = run_in_worker(lambda: adopted(fit_fn(est, data, rec)), rec, ctx)
         mode = "iterations"
     fit_seconds = time.perf_counter() - t0
 
-    if wrapper is not None:
-        fitted = wrapper.adopt(fitted, data.classes)
     best = rec.best_record
     if mode == "learning_curve":
         best_iteration = rec.history[-1]["iteration"] if rec.history else None

@@ -166,6 +166,17 @@ BOOTSTRAP_RESAMPLES = 200  # per evaluated split: the intervals' resamples
 
 def _evaluate_splits(pipeline, task: str, parts: dict[str, tuple], seed: int,
                      deadline: float | None = None) -> dict[str, Any]:
+    """Metrics with bootstrap intervals per split, predicted in a thread of their own.
+
+    A job scores the validation rows between its fit and its refit: predicting in the job's own
+    thread would leave an OpenMP team there that throttles the refit (see ``run_in_fresh_thread``).
+    """
+    from mlcore.training._recorder import run_in_fresh_thread
+
+    return run_in_fresh_thread(lambda: _evaluate(pipeline, task, parts, seed, deadline))
+
+
+def _evaluate(pipeline, task: str, parts: dict[str, tuple], seed: int, deadline: float | None) -> dict[str, Any]:
     from mlcore.evaluation import evaluate_pipeline
 
     out: dict[str, Any] = {}

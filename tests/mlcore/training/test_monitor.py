@@ -171,6 +171,39 @@ def test_monitored_forest_equals_a_plain_fit(iris):
     assert fit.estimator.warm_start is False and fit.estimator.n_estimators == 30
 
 
+def test_monitored_forest_records_the_running_average_of_its_first_trees(iris, diabetes):
+    X, y, Xv, yv = iris
+    fit = fit_monitored(get_algorithm("random_forest", "classification"), {"n_estimators": 25}, X, y, Xv, yv, seed=2)
+    trees = fit.estimator.estimators_
+    classes = np.asarray(fit.estimator.classes_)
+    assert [r["n_trees"] for r in fit.history] == [r["iteration"] for r in fit.history]
+    assert fit.history[-1]["n_trees"] == 25 and len(fit.history) >= 2
+    for r in fit.history:  # trees summed in tree order, whichever finished first
+        proba = sum(t.predict_proba(Xv) for t in trees[: r["n_trees"]]) / r["n_trees"]
+        assert r["val_loss"] == pytest.approx(_log_loss(yv, proba, classes), rel=1e-12)
+        assert r["val_metric"] == pytest.approx(np.mean(classes[np.argmax(proba, axis=1)] == yv))
+    X, y, Xv, yv = diabetes
+    reg = fit_monitored(get_algorithm("random_forest", "regression"), {"n_estimators": 12}, X, y, Xv, yv, seed=2)
+    pred = reg.estimator.predict(Xv)
+    assert reg.history[-1]["val_loss"] == pytest.approx(float(np.sqrt(np.mean((pred - yv) ** 2))), rel=1e-12)
+
+
+def test_monitored_forest_holds_no_hooks_and_pickles(iris, noisy):
+    import pickle
+
+    spec = get_algorithm("random_forest", "classification")
+    X, y, Xv, yv = iris
+    grown = fit_monitored(spec, {"n_estimators": 10}, X, y, Xv, yv).estimator
+    X, y, Xn, yn = noisy  # early stopping ends the fit before its last tree
+    stopped = fit_monitored(spec, {"n_estimators": 300}, X, y, Xn, yn, early_stopping=True, patience=5).estimator
+    assert len(stopped.estimators_) < 300 and stopped.n_estimators == len(stopped.estimators_)
+    for est, Xv in ((grown, Xv), (stopped, Xn)):
+        assert "_make_estimator" not in vars(est) and est.warm_start is False
+        assert not any("_fit" in vars(tree) for tree in est.estimators_)
+        restored = pickle.loads(pickle.dumps(est))
+        assert np.array_equal(restored.predict_proba(Xv), est.predict_proba(Xv))
+
+
 def test_fitted_estimator_holds_no_callbacks_and_pickles(iris):
     import pickle
 
@@ -248,3 +281,17 @@ def test_hist_gradient_boosting_early_stopping_keeps_the_best_iteration(noisy):
     best = min(fit.history, key=lambda r: r["val_loss"])
     proba = fit.estimator.predict_proba(Xv)
     assert _log_loss(yv, proba, np.asarray(fit.estimator.classes_)) == pytest.approx(best["val_loss"], rel=1e-6)
+
+
+def test_hist_gradient_boosting_accuracy_from_raw_scores_reuses_its_buffers():
+    from mlcore.training._hgb import accuracy_of
+
+    rng = np.random.default_rng(0)
+    y2 = (rng.random(1001) > 0.4).astype(float)  # scikit-learn's encoded labels are floats
+    accuracy = accuracy_of(y2)
+    for _ in range(2):  # a second call reuses the buffers and gives the same kind of answer
+        raw = rng.normal(size=(1001, 1))
+        assert accuracy(raw) == float(np.mean((raw[:, 0] > 0) == y2))
+    y3 = rng.integers(0, 3, 999).astype(float)
+    raw3 = rng.normal(size=(999, 3))
+    assert accuracy_of(y3)(raw3) == float(np.mean(np.argmax(raw3, axis=1) == y3))

@@ -101,3 +101,16 @@ def test_worker_stops_after_a_cooperative_cancel(data):
     for t in workers:
         t.join(timeout=2.0)
     assert not any(t.is_alive() for t in workers)
+
+
+def test_cancelled_forest_grows_no_more_trees(data):
+    X, y, Xv, yv = data
+    before = set(threading.enumerate())
+    ctx = RecordingContext(cancel_when=lambda c: len(c.metrics) >= 8)
+    with pytest.raises(JobCancelled) as info:
+        fit_monitored(get_algorithm("random_forest", "classification"), {"n_estimators": 2000}, X, y, Xv, yv, ctx)
+    workers = [t for t in threading.enumerate() if t not in before and t.name.startswith("mlcore-monitored-fit")]
+    for t in workers:  # the one fit of the whole forest ends at the next tree, not after 2000
+        t.join(timeout=2.0)
+    assert not any(t.is_alive() for t in workers)
+    assert info.value.partial_history[-1]["n_trees"] < 2000
