@@ -226,6 +226,15 @@ def sweep_partials(folder: Path) -> list[Path]:
     return removed
 
 
+def _check_output(df: pd.DataFrame, name: str, suffix: str) -> None:
+    """Refuse an output format other than csv/xlsx/parquet, and more rows than Excel holds."""
+    if suffix not in OUTPUT_FORMATS:
+        raise ConfigError(f"cannot write '{name}': the output must end in .csv, .xlsx or .parquet")
+    if suffix == ".xlsx" and len(df) > EXCEL_MAX_ROWS:
+        raise ConfigError(f"cannot write '{name}': {len(df)} rows exceed Excel's limit of {EXCEL_MAX_ROWS}; "
+                          "use .csv or .parquet")
+
+
 def _write(df: pd.DataFrame, target: Any, suffix: str) -> None:
     """``df`` to a path or a binary buffer as .csv, .xlsx or .parquet (formulas neutralised in CSV/Excel)."""
     if suffix == ".csv":
@@ -250,10 +259,7 @@ def output_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     import io
 
     suffix = "." + fmt.lower().lstrip(".")
-    if suffix not in OUTPUT_FORMATS:
-        raise ConfigError(f"the output format must be csv, xlsx or parquet, not {fmt!r}")
-    if suffix == ".xlsx" and len(df) > EXCEL_MAX_ROWS:
-        raise ConfigError(f"{len(df)} rows exceed Excel's limit of {EXCEL_MAX_ROWS}; use csv or parquet")
+    _check_output(df, f"predictions{suffix}", suffix)
     buffer = io.BytesIO()
     _write(df, buffer, suffix)
     return buffer.getvalue()
@@ -263,11 +269,7 @@ def write_output(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write `df` as .csv, .xlsx or .parquet by the extension (formulas neutralised in CSV/Excel); return the path."""
     target = Path(path)
     suffix = target.suffix.lower()
-    if suffix not in OUTPUT_FORMATS:
-        raise ConfigError(f"cannot write '{target.name}': the output must end in .csv, .xlsx or .parquet")
-    if suffix == ".xlsx" and len(df) > EXCEL_MAX_ROWS:
-        raise ConfigError(f"cannot write '{target.name}': {len(df)} rows exceed Excel's limit of {EXCEL_MAX_ROWS}; "
-                          "use .csv or .parquet")
+    _check_output(df, target.name, suffix)
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep_partials(target.parent)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
